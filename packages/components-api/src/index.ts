@@ -1,0 +1,6 @@
+export * from './component.js';
+export * from './metadata.js';
+export * from './registry.js';
+export * from './state.js';
+export * from './state-ttl.js';
+export * from './query-evaluator.js';

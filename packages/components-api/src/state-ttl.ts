@@ -1,0 +1,22 @@
+import { InvalidStateRequestError } from './state.js';
+import { metadataValue } from './metadata.js';
+
+/**
+ * Reads `ttlInSeconds` from request metadata.
+ * @returns the expiry as epoch milliseconds, or undefined for no TTL (absent or -1).
+ * @throws InvalidStateRequestError for a value that is not an integer >= -1.
+ */
+export function expiryFromMetadata(metadata: Readonly<Record<string, string>> | undefined, now = Date.now()): number | undefined {
+  const raw = metadata ? metadataValue(metadata, 'ttlInSeconds') : undefined;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^-?\d+$/.test(raw.trim())) throw new InvalidStateRequestError(`incorrect value for metadata 'ttlInSeconds': ${raw}`);
+  const seconds = Number(raw);
+  if (seconds < -1) throw new InvalidStateRequestError(`incorrect value for metadata 'ttlInSeconds': ${raw}: must be -1 or greater`);
+  if (seconds === -1) return undefined;
+  return now + seconds * 1000;
+}
+
+/** The response metadata Dapr returns for an item with a TTL. */
+export function ttlResponseMetadata(expiresAt: number | undefined): Record<string, string> | undefined {
+  return expiresAt === undefined ? undefined : { ttlExpireTime: new Date(expiresAt).toISOString() };
+}

@@ -1,0 +1,6 @@
+export * from './grpc-status.js';
+export * from './errors.js';
+export * from './error-catalogue.js';
+export * from './logger.js';
+export * from './duration.js';
+export * from './wait.js';
