@@ -1,0 +1,26 @@
+// Runs every compiled test file (`dist/**/*.test.js`) with node's test runner.
+// `--unit` leaves out the integration tests, which spawn sidecars and talk to real servers.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const roots = ['packages', 'components', 'apps', 'tests'];
+const unitOnly = process.argv.includes('--unit');
+const files = [];
+
+function walk(dir, inDist) {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules') continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path, inDist || name === 'dist');
+    else if (inDist && name.endsWith('.test.js')) files.push(path);
+  }
+}
+for (const root of roots) walk(root, false);
+const selected = files.filter((file) => !unitOnly || !file.includes(`${join('dist', 'integration')}`)).sort();
+if (selected.length === 0) {
+  console.error('no test files found: run `npm run build` first');
+  process.exit(1);
+}
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=300000', ...selected], { stdio: 'inherit' });
+process.exit(result.status ?? 1);
