@@ -3,7 +3,7 @@ import { metadataValue } from './metadata.js';
 
 /**
  * Reads `ttlInSeconds` from request metadata.
- * @returns the expiry as epoch milliseconds, or undefined for no TTL (absent or -1).
+ * @returns the expiry as epoch milliseconds, or undefined for no TTL (absent, 0 or -1, as in Dapr's stores).
  * @throws InvalidStateRequestError for a value that is not an integer >= -1.
  */
 export function expiryFromMetadata(metadata: Readonly<Record<string, string>> | undefined, now = Date.now()): number | undefined {
@@ -12,7 +12,7 @@ export function expiryFromMetadata(metadata: Readonly<Record<string, string>> | 
   if (!/^-?\d+$/.test(raw.trim())) throw new InvalidStateRequestError(`incorrect value for metadata 'ttlInSeconds': ${raw}`);
   const seconds = Number(raw);
   if (seconds < -1) throw new InvalidStateRequestError(`incorrect value for metadata 'ttlInSeconds': ${raw}: must be -1 or greater`);
-  if (seconds === -1) return undefined;
+  if (seconds <= 0) return undefined;
   return now + seconds * 1000;
 }
 
