@@ -25,6 +25,8 @@ export interface Component {
 /** A metadata field's description, used for validation messages and generated docs. */
 export interface MetadataField {
   readonly name: string;
+  /** Other names Dapr accepts for the same field (e.g. `url` for `connectionString`); matched case-insensitively. */
+  readonly aliases?: readonly string[];
   readonly description: string;
   readonly required?: boolean;
   readonly default?: string;

@@ -15,9 +15,8 @@ export class MetadataError extends Error {
  * @throws MetadataError naming the first offending field.
  */
 export function validateMetadata(fields: readonly MetadataField[], metadata: Readonly<Record<string, string>>): void {
-  const byLowerName = new Map(Object.entries(metadata).map(([key, value]) => [key.toLowerCase(), value]));
   for (const field of fields) {
-    const value = byLowerName.get(field.name.toLowerCase());
+    const value = metadataValue(metadata, field.name, ...(field.aliases ?? []));
     if (value === undefined || value === '') {
       if (field.required) throw new MetadataError(field.name, 'is required');
       continue;
@@ -51,9 +50,19 @@ export function parseBoolean(value: string | undefined): boolean | undefined {
   return undefined;
 }
 
-/** Case-insensitive metadata lookup, as Dapr's metadata decoding is case-insensitive. */
-export function metadataValue(metadata: Readonly<Record<string, string>>, name: string): string | undefined {
-  const lower = name.toLowerCase();
-  for (const [key, value] of Object.entries(metadata)) if (key.toLowerCase() === lower) return value;
-  return undefined;
+/**
+ * Case-insensitive metadata lookup, as Dapr's metadata decoding is case-insensitive.
+ * With aliases, the first name (in argument order) that is present and non-empty wins.
+ */
+export function metadataValue(metadata: Readonly<Record<string, string>>, name: string, ...aliases: readonly string[]): string | undefined {
+  let empty: string | undefined;
+  for (const wanted of [name, ...aliases]) {
+    const lower = wanted.toLowerCase();
+    for (const [key, value] of Object.entries(metadata)) {
+      if (key.toLowerCase() !== lower) continue;
+      if (value !== '') return value;
+      empty = value;
+    }
+  }
+  return empty;
 }

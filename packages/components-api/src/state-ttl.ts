@@ -16,7 +16,10 @@ export function expiryFromMetadata(metadata: Readonly<Record<string, string>> | 
   return now + seconds * 1000;
 }
 
-/** The response metadata Dapr returns for an item with a TTL. */
+/**
+ * The response metadata Dapr returns for an item with a TTL. Dapr formats it with Go's
+ * `time.RFC3339` in UTC, which has whole seconds (`2026-01-02T03:04:05Z`), so the milliseconds are dropped.
+ */
 export function ttlResponseMetadata(expiresAt: number | undefined): Record<string, string> | undefined {
-  return expiresAt === undefined ? undefined : { ttlExpireTime: new Date(expiresAt).toISOString() };
+  return expiresAt === undefined ? undefined : { ttlExpireTime: new Date(expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z') };
 }
