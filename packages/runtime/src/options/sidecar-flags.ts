@@ -1,0 +1,65 @@
+/**
+ * Every flag of `outrigger sidecar`, with daprd's names, in one table. The CLI builds its
+ * parser and `--help` from it, and docs are generated from it, so nothing reads raw flags elsewhere.
+ */
+export interface FlagSpec {
+  /** Long name without dashes, as daprd spells it. */
+  readonly name: string;
+  readonly description: string;
+  readonly kind: 'string' | 'integer' | 'boolean' | 'list';
+  readonly default?: string | number | boolean;
+  /** Other names accepted for the same flag. */
+  readonly aliases?: readonly string[];
+  /**
+   * `supported`: implemented. `ignored`: accepted for daprd compatibility, with a warning naming it.
+   * `refused`: setting it is an error until the feature exists.
+   */
+  readonly status: 'supported' | 'ignored' | 'refused';
+  /** Why a flag is not supported yet, shown in the warning or error. */
+  readonly note?: string;
+}
+
+const supported = (name: string, kind: FlagSpec['kind'], description: string, extra: Partial<FlagSpec> = {}): FlagSpec =>
+  ({ name, kind, description, status: 'supported', ...extra });
+const later = (name: string, kind: FlagSpec['kind'], status: 'ignored' | 'refused', note: string): FlagSpec =>
+  ({ name, kind, description: `not implemented yet: ${note}`, status, note });
+
+export const sidecarFlags: readonly FlagSpec[] = [
+  supported('app-id', 'string', 'A unique id for the application; used for invocation, state key prefixes and pub/sub consumer groups'),
+  supported('app-port', 'integer', 'The port the application listens on; without it the sidecar runs with no app channel'),
+  supported('app-protocol', 'string', 'Protocol of the app channel: http (https, grpc, grpcs, h2c come later)', { default: 'http' }),
+  supported('app-channel-address', 'string', 'The network address the application listens on', { default: '127.0.0.1' }),
+  supported('app-max-concurrency', 'integer', 'Largest number of concurrent calls into the app; -1 for no limit', { default: -1 }),
+  supported('dapr-http-port', 'integer', 'HTTP port of the Dapr API', { default: 3500 }),
+  supported('dapr-grpc-port', 'integer', 'gRPC port of the Dapr API (reserved; the gRPC API is not served yet)', { default: 50001 }),
+  supported('dapr-internal-grpc-port', 'integer', 'Port for sidecar-to-sidecar calls; 0 picks a free port', { default: 0 }),
+  supported('dapr-listen-addresses', 'string', 'Comma-separated addresses the API servers listen on; empty for all interfaces', { default: '' }),
+  supported('resources-path', 'list', 'Folder of Dapr resource YAML (components, configuration, ...); repeatable', { aliases: ['components-path'] }),
+  supported('config', 'string', 'Path to a Configuration YAML file'),
+  supported('log-level', 'string', 'Log level: debug, info, warn, error, fatal', { default: 'info' }),
+  supported('log-as-json', 'boolean', 'Write logs as JSON with Dapr\'s field names', { default: false }),
+  supported('dapr-http-max-request-size', 'integer', 'Largest request body in MB', { default: 4 }),
+  supported('max-body-size', 'string', 'Largest request body as a quantity (4Mi, 512Ki); wins over dapr-http-max-request-size'),
+  supported('enable-api-logging', 'boolean', 'Log every API call', { default: false }),
+  supported('dapr-graceful-shutdown-seconds', 'integer', 'Seconds to wait for in-flight work on shutdown', { default: 5 }),
+  supported('mode', 'string', 'Runtime mode; only standalone is supported', { default: 'standalone' }),
+  supported('metrics-port', 'integer', 'Port of the Prometheus endpoint (reserved; metrics are not served yet)', { default: 9090 }),
+  supported('enable-metrics', 'boolean', 'Serve Prometheus metrics (reserved; metrics are not served yet)', { default: true }),
+  later('placement-host-address', 'string', 'ignored', 'actors are not implemented'),
+  later('scheduler-host-address', 'string', 'ignored', 'jobs and reminders are not implemented'),
+  later('enable-app-health-check', 'boolean', 'refused', 'app health checks come with the lifecycle work'),
+  later('app-health-check-path', 'string', 'refused', 'app health checks come with the lifecycle work'),
+  later('app-health-probe-interval', 'integer', 'refused', 'app health checks come with the lifecycle work'),
+  later('app-health-probe-timeout', 'integer', 'refused', 'app health checks come with the lifecycle work'),
+  later('app-health-threshold', 'integer', 'refused', 'app health checks come with the lifecycle work'),
+  later('dapr-public-port', 'integer', 'refused', 'the public health port is not implemented'),
+  later('unix-domain-socket', 'string', 'refused', 'Unix domain sockets are not implemented'),
+  later('enable-mtls', 'boolean', 'refused', 'mTLS is not implemented'),
+  later('sentry-address', 'string', 'ignored', 'mTLS is not implemented'),
+  later('enable-profiling', 'boolean', 'ignored', 'profiling is not implemented'),
+  later('profile-port', 'integer', 'ignored', 'profiling is not implemented'),
+  later('read-buffer-size', 'string', 'ignored', 'Node sizes its header buffer itself'),
+  later('dapr-http-read-buffer-size', 'integer', 'ignored', 'Node sizes its header buffer itself'),
+  later('dapr-block-shutdown-duration', 'string', 'refused', 'shutdown blocking comes with the lifecycle work'),
+  later('app-ssl', 'boolean', 'refused', 'TLS to the app is not implemented'),
+];
