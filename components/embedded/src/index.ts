@@ -1,0 +1,29 @@
+import type { ComponentRegistry } from '@outrigger/components-api';
+import { InMemoryStateStore, inMemoryMetadata } from './in-memory.js';
+import { SqliteStateStore } from './sqlite.js';
+import { sqliteMetadata } from './sqlite-settings.js';
+
+export { InMemoryStateStore, inMemoryMetadata } from './in-memory.js';
+export { SqliteStateStore } from './sqlite.js';
+export { sqliteMetadata, parseSqliteSettings, parseConnectionString, type SqliteSettings } from './sqlite-settings.js';
+
+/** Registers the components that need no external server: `state.in-memory` and `state.sqlite`. */
+export function registerEmbeddedComponents(registry: ComponentRegistry): void {
+  registry.register({
+    type: 'state.in-memory',
+    block: 'state',
+    versions: ['v1'],
+    description: 'Process-local state store; data is lost when the sidecar stops. ETags, transactions, TTL and queries.',
+    metadata: inMemoryMetadata,
+    create: () => new InMemoryStateStore(),
+  });
+  registry.register({
+    type: 'state.sqlite',
+    aliases: ['state.sqlite3'],
+    block: 'state',
+    versions: ['v1'],
+    description: 'State store in a SQLite database file, safe to share between processes on one host. ETags, transactions, TTL and queries.',
+    metadata: sqliteMetadata,
+    create: () => new SqliteStateStore(),
+  });
+}
