@@ -10,8 +10,12 @@ export class DaprError extends Error {
   readonly errorCode: string;
   readonly httpStatus: number;
   readonly grpcStatus: number;
+  /** ErrorInfo reason of Dapr's rich errors, when the catalogue gives one. */
+  readonly reason: string | undefined;
+  /** ErrorInfo metadata, e.g. `{ appID }`. */
+  readonly infoMetadata: Record<string, string> | undefined;
 
-  constructor(kind: ErrorKind, message: string, options?: { cause?: unknown; httpStatus?: number }) {
+  constructor(kind: ErrorKind, message: string, options?: { cause?: unknown; httpStatus?: number; infoMetadata?: Record<string, string> }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     const entry = errorCatalogue[kind];
     this.name = 'DaprError';
@@ -19,11 +23,27 @@ export class DaprError extends Error {
     this.errorCode = entry.code;
     this.httpStatus = options?.httpStatus ?? entry.httpStatus;
     this.grpcStatus = entry.grpcStatus;
+    this.reason = entry.reason;
+    this.infoMetadata = options?.infoMetadata;
   }
 
   /** The JSON body Dapr sends for an HTTP error. */
-  toJSON(): { errorCode: string; message: string } {
-    return { errorCode: this.errorCode, message: this.message };
+  toJSON(): { errorCode: string; message: string; details?: unknown[] } {
+    const body = { errorCode: this.errorCode, message: this.message };
+    if (this.reason === undefined) return body;
+    const errorInfo = {
+      '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+      domain: 'dapr.io',
+      metadata: this.infoMetadata ?? null,
+      reason: this.reason,
+    };
+    return { ...body, details: [errorInfo] };
+  }
+
+  /** Returns this error with ErrorInfo metadata attached. */
+  withInfo(infoMetadata: Record<string, string>): this {
+    (this as { infoMetadata: Record<string, string> | undefined }).infoMetadata = infoMetadata;
+    return this;
   }
 }
 

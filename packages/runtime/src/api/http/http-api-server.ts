@@ -1,0 +1,103 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import FindMyWay from 'find-my-way';
+import { errorMessage, isDaprError, type Logger } from '@outrigger/kit';
+import { sendError } from './http-io.js';
+import type { RouteDefinition } from './route-types.js';
+
+export interface HttpApiServerOptions {
+  readonly routes: readonly RouteDefinition[];
+  /** Handles every request no route matches: daprd treats those as service invocation. */
+  readonly fallback: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  readonly apiToken: string | undefined;
+  readonly maxBodyBytes: number;
+  readonly enableApiLogging: boolean;
+  readonly logger: Logger;
+}
+
+/** Paths that answer without the API token, as in daprd. */
+const tokenExempt = new Set(['/v1.0/healthz', '/v1.0/healthz/outbound']);
+
+/**
+ * The Dapr HTTP API server: routing, the API token, error bodies and request counting.
+ * Handlers only decode, call the building block and encode.
+ */
+export class HttpApiServer {
+  private readonly router = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, caseSensitive: true });
+  private readonly servers: Server[] = [];
+  private active = 0;
+
+  constructor(private readonly options: HttpApiServerOptions) {
+    for (const route of options.routes) {
+      for (const version of route.versions) {
+        this.router.on(route.methods as FindMyWay.HTTPMethod[], `/${version}${route.path}`, (req, res, params, _store, searchParams) => {
+          const query = new URLSearchParams(searchParams as Record<string, string>);
+          const rawQuery = (req.url ?? '').split('?')[1];
+          return route.handler({ req, res, params, query: rawQuery === undefined ? query : new URLSearchParams(rawQuery), maxBodyBytes: options.maxBodyBytes });
+        });
+      }
+    }
+  }
+
+  /** Requests being handled now; shutdown waits for them. */
+  get inFlight(): number {
+    return this.active;
+  }
+
+  /** Listens on each address (all interfaces when none) and resolves with the bound port. */
+  async listen(port: number, addresses: readonly string[]): Promise<number> {
+    const hosts = addresses.length > 0 ? addresses : [undefined];
+    let boundPort = port;
+    for (const host of hosts) {
+      const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void this.handle(req, res));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ port: boundPort, host }, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      boundPort = (server.address() as AddressInfo).port;
+      this.servers.push(server);
+    }
+    return boundPort;
+  }
+
+  /** Stops accepting connections; open keep-alive connections are closed once idle. */
+  async close(): Promise<void> {
+    await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    })));
+  }
+
+  /** Ends every connection now, for a forced stop. */
+  closeAllConnections(): void {
+    for (const server of this.servers) server.closeAllConnections();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.active++;
+    res.once('close', () => this.active--);
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (this.options.enableApiLogging) this.options.logger.info({ method: req.method, path }, 'HTTP API Called');
+    try {
+      if (this.options.apiToken !== undefined && !(req.method === 'GET' && tokenExempt.has(path.replace(/\/+$/, '')))) {
+        if (req.headers['dapr-api-token'] !== this.options.apiToken) {
+          // daprd answers a bad token with a plain-text 401, not with an error JSON.
+          req.resume();
+          res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
+          res.end('invalid api token\n');
+          return;
+        }
+      }
+      const found = this.router.find(req.method as FindMyWay.HTTPMethod, req.url ?? '/');
+      if (found) await found.handler(req, res, found.params, found.store, found.searchParams);
+      else await this.options.fallback(req, res);
+    } catch (error) {
+      if (!isDaprError(error)) this.options.logger.error({ err: error, path }, `unexpected error handling ${req.method} ${path}: ${errorMessage(error)}`);
+      if (!req.complete) req.resume();
+      sendError(res, error);
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Agent } from 'undici';
+import { ConcurrencyGate } from './concurrency-gate.js';
+import { forwardHttp } from './http-forwarder.js';
+import { forwardableHeaders } from './proxy-headers.js';
+
+export interface HttpAppChannelOptions {
+  readonly address: string;
+  readonly port: number;
+  readonly maxConcurrency: number;
+  /** `APP_API_TOKEN`: sent to the app as `dapr-api-token` on every call. */
+  readonly appApiToken: string | undefined;
+  readonly maxBodyBytes: number;
+}
+
+/** Identity of the caller, added to every call into the app. */
+export interface CallerIdentity {
+  readonly callerAppId: string;
+  readonly calleeAppId: string;
+  readonly callerNamespace: string;
+}
+
+/** Calls into the app over HTTP with pooled keep-alive connections, counting calls in flight. */
+export class HttpAppChannel {
+  readonly origin: string;
+  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 128 });
+  private readonly gate: ConcurrencyGate;
+
+  constructor(private readonly options: HttpAppChannelOptions) {
+    const host = options.address.includes(':') ? `[${options.address}]` : options.address;
+    this.origin = `http://${host}:${options.port}`;
+    this.gate = new ConcurrencyGate(options.maxConcurrency);
+  }
+
+  get inFlight(): number {
+    return this.gate.inFlight;
+  }
+
+  /** Proxies an invocation to the app: `pathAndQuery` is the method path with its query string. */
+  async forward(req: IncomingMessage, res: ServerResponse, pathAndQuery: string, identity: CallerIdentity, dropHeaders: readonly string[]): Promise<void> {
+    const headers = forwardableHeaders(req.headers, dropHeaders);
+    headers['dapr-caller-app-id'] = identity.callerAppId;
+    headers['dapr-callee-app-id'] = identity.calleeAppId;
+    if (identity.callerNamespace !== '') headers['dapr-caller-namespace'] = identity.callerNamespace;
+    if (this.options.appApiToken) headers['dapr-api-token'] = this.options.appApiToken;
+    await this.gate.run(() => forwardHttp(this.agent, {
+      origin: this.origin, path: pathAndQuery, method: req.method ?? 'GET', headers, body: req, maxBodyBytes: this.options.maxBodyBytes,
+    }, res));
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}

@@ -1,0 +1,20 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** Headers that belong to one connection and must not be forwarded by a proxy (RFC 9110 §7.6.1). */
+const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-authenticate', 'host']);
+
+/**
+ * Copies request or response headers for forwarding: drops hop-by-hop headers and the ones
+ * named in `drop` (for example `dapr-api-token`, which never leaves the sidecar).
+ */
+export function forwardableHeaders(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>, drop: readonly string[] = []): Record<string, string | string[]> {
+  const connectionListed = String(headers.connection ?? '').toLowerCase().split(',').map((name) => name.trim()).filter(Boolean);
+  const result: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const lower = name.toLowerCase();
+    if (hopByHop.has(lower) || connectionListed.includes(lower) || drop.includes(lower)) continue;
+    result[lower] = value;
+  }
+  return result;
+}

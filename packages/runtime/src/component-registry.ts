@@ -1,0 +1,9 @@
+import { ComponentRegistry } from '@outrigger/components-api';
+import { registerEmbeddedComponents } from '@outrigger/components-embedded';
+
+/** The registry of every component this build of Outrigger ships; one line per component package. */
+export function createDefaultRegistry(): ComponentRegistry {
+  const registry = new ComponentRegistry();
+  registerEmbeddedComponents(registry);
+  return registry;
+}

@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { createLogger, delay, errorMessage, type Logger } from '@outrigger/kit';
+import type { ComponentRegistry, StateStore } from '@outrigger/components-api';
+import { HttpApiServer } from './api/http/http-api-server.js';
+import { handleInvocation } from './api/http/invoke-routes.js';
+import { metadataRoutes, type SidecarIntrospection } from './api/http/metadata-routes.js';
+import { stateRoutes } from './api/http/state-routes.js';
+import { HttpAppChannel } from './app-channel/http-app-channel.js';
+import { InvokeService } from './blocks/invoke/invoke-service.js';
+import { StateApi } from './blocks/state/state-api.js';
+import { ComponentHost } from './components/component-host.js';
+import { createDefaultRegistry } from './component-registry.js';
+import { InternalServer } from './internal/internal-server.js';
+import { Readiness } from './lifecycle/readiness.js';
+import { waitForPort } from './lifecycle/wait-for-port.js';
+import { LocalRegistry } from './nameresolution/local-registry.js';
+import type { SidecarOptions } from './options/sidecar-options.js';
+import { loadConfigurationFile, loadResources, type LoadedResources } from './resources/load-resources.js';
+import { runtimeVersion } from './version.js';
+
+export interface SidecarDependencies {
+  readonly registry?: ComponentRegistry;
+  readonly logger?: Logger;
+}
+
+/**
+ * One sidecar: loads resources, initialises components, serves the Dapr HTTP API, registers itself
+ * for name resolution and waits for its app. Start phases: components → outbound ready → app ready → ready.
+ */
+export class Sidecar implements SidecarIntrospection {
+  readonly readiness = new Readiness();
+  readonly logger: Logger;
+  /** Resolves once the sidecar has stopped; `exitCode` says how. */
+  readonly stopped: Promise<void>;
+  exitCode = 0;
+  httpPort = 0;
+  internalPort = 0;
+
+  private readonly host: ComponentHost;
+  private readonly extended = new Map<string, string>();
+  private readonly registrationId = randomUUID();
+  private readonly abort = new AbortController();
+  private resources: LoadedResources | undefined;
+  private httpServer: HttpApiServer | undefined;
+  private internalServer: InternalServer | undefined;
+  private appChannel: HttpAppChannel | undefined;
+  private invokeService: InvokeService | undefined;
+  private localRegistry: LocalRegistry | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> | undefined;
+  private markStopped!: () => void;
+
+  constructor(readonly options: SidecarOptions, dependencies: SidecarDependencies = {}) {
+    this.logger = dependencies.logger ?? createLogger({ scope: 'outrigger.runtime', appId: options.appId, level: options.logLevel, json: options.logAsJson, version: runtimeVersion });
+    this.host = new ComponentHost({ registry: dependencies.registry ?? createDefaultRegistry(), logger: this.logger, appId: options.appId, namespace: options.namespace });
+    this.stopped = new Promise((resolve) => {
+      this.markStopped = resolve;
+    });
+    this.readiness.onChange((phase) => this.logger.info(`phase: ${phase}`));
+  }
+
+  get appId(): string {
+    return this.options.appId;
+  }
+
+  /**
+   * Runs the start phases up to outbound-ready and starts waiting for the app in the background.
+   * @throws ResourceError or ComponentInitError when resources are invalid or a component fails.
+   */
+  async start(): Promise<void> {
+    const { options, logger } = this;
+    logger.info(`starting Outrigger ${runtimeVersion} with app id "${options.appId}"`);
+    for (const warning of options.warnings) logger.warn(warning);
+    this.resources = loadResources(options.resourcesPaths, { appId: options.appId, namespace: options.namespace });
+    if (options.configPath) this.resources.configurations.push(loadConfigurationFile(options.configPath));
+    for (const skipped of this.resources.skipped) logger.debug(`resource skipped: ${skipped}`);
+    await this.host.initAll(this.resources.components);
+    this.readiness.advance('components-ready');
+
+    this.localRegistry = new LocalRegistry(join(options.homeDir, 'registry.db'));
+    if (options.appPort !== undefined) {
+      this.appChannel = new HttpAppChannel({
+        address: options.appChannelAddress, port: options.appPort, maxConcurrency: options.appMaxConcurrency,
+        appApiToken: options.appApiToken, maxBodyBytes: options.maxBodyBytes,
+      });
+    }
+    this.invokeService = new InvokeService({
+      appId: options.appId, namespace: options.namespace, appChannel: this.appChannel, registry: this.localRegistry,
+      maxBodyBytes: options.maxBodyBytes, logger,
+    });
+    const invoke = this.invokeService;
+    const state = new StateApi(this.host, options.appId, options.namespace);
+    this.httpServer = new HttpApiServer({
+      routes: [...stateRoutes(state), ...metadataRoutes(this)],
+      fallback: (req, res) => handleInvocation(invoke, req, res),
+      apiToken: options.apiToken, maxBodyBytes: options.maxBodyBytes, enableApiLogging: options.enableApiLogging, logger,
+    });
+    this.httpPort = await this.httpServer.listen(options.httpPort, options.listenAddresses);
+    logger.info(`HTTP API listening on port ${this.httpPort}`);
+    this.internalServer = new InternalServer(invoke, logger);
+    this.internalPort = await this.internalServer.listen(options.internalPort);
+    this.register();
+    this.readiness.advance('outbound-ready');
+    void this.waitForApp();
+  }
+
+  /** Stops gracefully: no new requests, in-flight ones finish (bounded by the grace period), then components close. */
+  stop(): Promise<void> {
+    this.stopping ??= this.drainAndClose();
+    return this.stopping;
+  }
+
+  requestShutdown(force: boolean): void {
+    if (force) {
+      this.logger.warn('forced shutdown requested');
+      this.exitCode = 1;
+      this.httpServer?.closeAllConnections();
+    }
+    void this.stop();
+  }
+
+  setExtended(key: string, value: string): void {
+    if (key !== '') this.extended.set(key, value);
+  }
+
+  metadata(): Record<string, unknown> {
+    const components = this.host.all().map((component) => ({
+      name: component.name,
+      type: component.resource.spec.type,
+      version: component.resource.spec.version,
+      capabilities: capabilities(component.registration.block, component.instance),
+    }));
+    const options = this.options;
+    return {
+      id: options.appId,
+      runtimeVersion,
+      enabledFeatures: (this.resources?.configurations ?? []).flatMap((configuration) => configuration.spec.features ?? [])
+        .filter((feature) => feature.enabled).map((feature) => feature.name),
+      actors: [],
+      components,
+      extended: { daprRuntimeVersion: runtimeVersion, 'outrigger.phase': this.readiness.phase, ...Object.fromEntries(this.extended) },
+      subscriptions: [],
+      httpEndpoints: (this.resources?.httpEndpoints ?? []).map((endpoint) => ({ name: endpoint.metadata.name })),
+      appConnectionProperties: {
+        ...(options.appPort === undefined ? {} : { port: options.appPort }),
+        protocol: options.appProtocol,
+        channelAddress: options.appChannelAddress,
+        ...(options.appMaxConcurrency > 0 ? { maxConcurrency: options.appMaxConcurrency } : {}),
+      },
+    };
+  }
+
+  private register(): void {
+    const registry = this.localRegistry;
+    if (!registry) return;
+    registry.register({
+      registrationId: this.registrationId, appId: this.options.appId, namespace: this.options.namespace,
+      internalAddress: `127.0.0.1:${this.internalPort}`, httpPort: this.httpPort, grpcPort: this.options.grpcPort,
+      appPort: this.options.appPort, pid: process.pid, startedAt: Date.now(),
+    });
+    this.heartbeat = setInterval(() => {
+      try {
+        registry.heartbeat(this.registrationId);
+      } catch (error) {
+        this.logger.warn(`name registry heartbeat failed: ${errorMessage(error)}`);
+      }
+    }, registry.updateIntervalMs);
+    this.heartbeat.unref();
+  }
+
+  private async waitForApp(): Promise<void> {
+    const { appPort, appChannelAddress } = this.options;
+    if (appPort !== undefined) {
+      this.logger.info(`waiting for the app on ${appChannelAddress}:${appPort}`);
+      try {
+        await waitForPort(appChannelAddress, appPort, this.abort.signal);
+      } catch {
+        return;
+      }
+      this.readiness.advance('app-ready');
+    }
+    this.readiness.advance('ready');
+  }
+
+  private async drainAndClose(): Promise<void> {
+    this.readiness.advance('draining');
+    this.abort.abort();
+    clearInterval(this.heartbeat);
+    try {
+      this.localRegistry?.unregister(this.registrationId);
+    } catch (error) {
+      this.logger.warn(`leaving the name registry failed: ${errorMessage(error)}`);
+    }
+    const closing = Promise.all([this.httpServer?.close(), this.internalServer?.close()]);
+    const deadline = Date.now() + this.options.gracefulShutdownMs;
+    while ((this.httpServer?.inFlight ?? 0) + (this.appChannel?.inFlight ?? 0) > 0 && Date.now() < deadline) await delay(20);
+    this.httpServer?.closeAllConnections();
+    this.internalServer?.closeAllConnections();
+    await closing;
+    await Promise.all([this.host.closeAll(), this.appChannel?.close(), this.invokeService?.close()]);
+    this.localRegistry?.close();
+    this.readiness.advance('stopped');
+    this.markStopped();
+  }
+}
+
+function capabilities(block: string, instance: unknown): string[] {
+  if (block !== 'state') return [];
+  const features = [...(instance as StateStore).features()];
+  if (features.includes('ETAG') && features.includes('TRANSACTIONAL') && !features.includes('ACTOR')) features.push('ACTOR');
+  return features;
+}
