@@ -4,3 +4,4 @@ export * from './registry.js';
 export * from './state.js';
 export * from './state-ttl.js';
 export * from './query-evaluator.js';
+export * from './conformance/state-conformance.js';
