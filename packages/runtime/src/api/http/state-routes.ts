@@ -2,7 +2,7 @@
 import { daprError } from '@outrigger/kit';
 import type { StateQuery } from '@outrigger/components-api';
 import type { RawStateOptions, SaveItem, StateApi } from '../../blocks/state/state-api.js';
-import { metadataHeaders, queryMetadata, readJson, sendBytes, sendEmpty, sendJson } from './http-io.js';
+import { metadataHeaders, queryMetadata, readJson, sendBytes, sendEmpty } from './http-io.js';
 import type { RequestContext, RouteDefinition } from './route-types.js';
 
 const v1 = ['v1.0'];

@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from '@outrigger/kit';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The repository root, found from this compiled file (tests/dist/harness). */
+export const repoRoot = resolve(here, '../../..');
+export const cliMain = join(repoRoot, 'apps/cli/dist/main.js');
+export const testAppsDir = join(repoRoot, 'tests/apps');
+
+/** A free TCP port on loopback, found by binding port 0. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** A temporary folder removed by `cleanup()`. */
+export function tempDir(prefix = 'outrigger-test-'): { path: string; cleanup: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export function writeFile(path: string, text: string): string {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+  return path;
+}
+
+/** A spawned process with its output kept for assertions and failure messages. */
+export class Spawned {
+  readonly child: ChildProcess;
+  output = '';
+  readonly exited: Promise<number | null>;
+
+  constructor(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
+    this.child = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout?.on('data', (chunk: Buffer) => { this.output += chunk.toString(); });
+    this.child.stderr?.on('data', (chunk: Buffer) => { this.output += chunk.toString(); });
+    this.exited = new Promise((resolveExit) => this.child.once('exit', (code, signal) => resolveExit(code ?? (signal ? -1 : null))));
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** SIGTERM, then SIGKILL if the process has not exited within `graceMs`. Safe to call twice. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (!this.running) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Waits until GET url answers with `status`; fails with the process output when it does not. */
+export async function waitForStatus(url: string, status: number, owner?: Spawned, timeoutMs = 20_000): Promise<void> {
+  await waitFor(`${url} to answer ${status}`, async () => {
+    if (owner && !owner.running) throw new Error(`process exited early:\n${owner.output}`);
+    const response = await fetch(url).catch(() => undefined);
+    await response?.arrayBuffer();
+    return response?.status === status;
+  }, timeoutMs).catch((error: Error) => {
+    throw new Error(`${error.message}\n--- process output ---\n${owner?.output ?? ''}`);
+  });
+}

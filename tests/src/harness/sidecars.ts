@@ -1,0 +1,75 @@
+import { join } from 'node:path';
+import { cliMain, freePort, Spawned, tempDir, waitForStatus, writeFile } from './processes.js';
+
+export interface SidecarHandle {
+  readonly appId: string;
+  readonly httpPort: number;
+  readonly grpcPort: number;
+  readonly process: Spawned;
+  readonly baseUrl: string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly appId: string;
+  /** Folder of component YAML. */
+  readonly resourcesPath: string;
+  /** Shared Outrigger home (name registry) for sidecars that must find each other. */
+  readonly home: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly extraFlags?: readonly string[];
+  /** `outrigger run` mode: the app command to run beside the sidecar. */
+  readonly appCommand?: readonly string[];
+  readonly appPort?: number;
+  /** Wait for /v1.0/healthz (app ready too) instead of /healthz/outbound. */
+  readonly waitForApp?: boolean;
+  /** `sidecar` starts `outrigger sidecar` alone (daprd style); default `run`. */
+  readonly mode?: 'run' | 'sidecar';
+}
+
+/**
+ * Starts a sidecar with `outrigger run` (with or without an app) or `outrigger sidecar` on free ports and waits until it
+ * answers its health endpoint.
+ */
+export async function startRun(options: StartOptions): Promise<SidecarHandle> {
+  const httpPort = await freePort();
+  const grpcPort = await freePort();
+  const mode = options.mode ?? 'run';
+  if (mode === 'sidecar' && options.appCommand) throw new Error('sidecar mode runs no app command');
+  const args = [cliMain, mode, '--app-id', options.appId, '--dapr-http-port', String(httpPort), '--dapr-grpc-port', String(grpcPort),
+    '--resources-path', options.resourcesPath, ...(options.appPort ? ['--app-port', String(options.appPort)] : []), ...(options.extraFlags ?? [])];
+  if (options.appCommand) args.push('--', ...options.appCommand);
+  const spawned = new Spawned(process.execPath, args, { env: { ...process.env, OUTRIGGER_HOME: options.home, ...options.env } });
+  const baseUrl = `http://127.0.0.1:${httpPort}`;
+  await waitForStatus(`${baseUrl}/v1.0/healthz${options.waitForApp ? '' : '/outbound'}`, 204, spawned);
+  return { appId: options.appId, httpPort, grpcPort, process: spawned, baseUrl, stop: () => spawned.stop() };
+}
+
+/** Writes the two embedded state stores (sqlite file in `dir`, and in-memory) as component YAML and returns the folder. */
+export function writeStateComponents(dir: string, extraYaml = ''): string {
+  const resources = join(dir, 'resources');
+  writeFile(join(resources, 'statestore.yaml'), `apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: statestore
+spec:
+  type: state.sqlite
+  version: v1
+  metadata:
+  - name: connectionString
+    value: ${join(dir, 'state.db')}
+  - name: actorStateStore
+    value: "true"
+---
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: memstore
+spec:
+  type: state.in-memory
+  version: v1
+${extraYaml}`);
+  return resources;
+}
+
+export { tempDir };
