@@ -1,11 +1,13 @@
 import { EtagInvalidError, EtagMismatchError, InvalidStateRequestError, type StateOptions } from '@outrigger/components-api';
 
 /*
- * ETags in the embedded stores are per-key version numbers ("1", "2", ...), not Dapr's random UUIDs.
- * Why: a version number lets a store tell a malformed ETag (EtagInvalidError, HTTP 400) from a stale
- * one (EtagMismatchError, HTTP 409), as Dapr's database-backed stores do, and it is cheap to compare in SQL.
- * Trade-off: a key deleted and written again starts at "1" again, so an ETag kept across a delete can match
- * the new item (Dapr's UUIDs cannot).
+ * ETags in the embedded stores are numbers ("1", "2", ...) drawn from one monotonic sequence per store,
+ * not Dapr's random UUIDs. Why numbers: they let a store tell a malformed ETag (EtagInvalidError, HTTP 400)
+ * from a stale one (EtagMismatchError, HTTP 409), as Dapr's database-backed stores do, and are cheap to
+ * compare in SQL. Why one sequence per store rather than a version per key: a value is never issued twice,
+ * so an ETag kept across a delete cannot match the item written afterwards, as with Dapr's UUIDs.
+ * The in-memory store keeps the sequence on the instance; the sqlite store in its metadata table
+ * (`etag-sequence`), advanced in the write's own transaction, so processes sharing the file never collide.
  */
 
 /** The version a valid ETag names. @throws EtagInvalidError when it is not a positive integer string. */
@@ -16,10 +18,18 @@ export function parseEtag(etag: string): number {
   return version;
 }
 
-/** The ETag a write produces after `previous` (the stored ETag, or undefined for a new key). */
-export function nextEtag(previous: string | undefined): string {
-  const version = previous !== undefined && /^[1-9]\d{0,15}$/.test(previous) ? Number(previous) : 0;
-  return String(version + 1);
+/** The number an ETag holds, or 0 for none or one no embedded store issued (e.g. a Dapr UUID). */
+function versionOf(etag: string | undefined): number {
+  const version = etag !== undefined && /^[1-9]\d{0,15}$/.test(etag) ? Number(etag) : 0;
+  return Number.isSafeInteger(version) ? version : 0;
+}
+
+/**
+ * The ETag a write produces: one past both `last` (the last ETag the store issued, its sequence) and
+ * `previous` (the key's stored ETag, if any; a row written before the sequence existed can be ahead of it).
+ */
+export function nextEtag(last: string | undefined, previous: string | undefined): string {
+  return String(Math.max(versionOf(last), versionOf(previous)) + 1);
 }
 
 /** Dapr treats an empty ETag as no ETag. */

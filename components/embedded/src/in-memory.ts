@@ -32,6 +32,8 @@ type Prepared =
  */
 export class InMemoryStateStore implements TransactionalStateStore, QueryableStateStore {
   private readonly items = new Map<string, Entry>();
+  /** The last ETag issued; never reset, so no ETag is issued twice (see concurrency.ts). */
+  private lastEtag: string | undefined;
   private sweeper: NodeJS.Timeout | undefined;
 
   async init(_context: ComponentContext): Promise<void> {
@@ -100,9 +102,9 @@ export class InMemoryStateStore implements TransactionalStateStore, QueryableSta
       checkWrite(key, current, op.request.etag, op.request.options?.concurrency === 'first-write');
       // A copy, so the caller reusing its buffer cannot change what was stored.
       const value = new Uint8Array(op.request.value);
-      staged.set(key, op.expiresAt === undefined
-        ? { value, etag: nextEtag(current) }
-        : { value, etag: nextEtag(current), expiresAt: op.expiresAt });
+      // Advanced even if a later operation fails: a gap in the sequence is harmless, a reuse is not.
+      const etag = this.lastEtag = nextEtag(this.lastEtag, current);
+      staged.set(key, op.expiresAt === undefined ? { value, etag } : { value, etag, expiresAt: op.expiresAt });
     }
     for (const [key, entry] of staged) {
       if (entry === null) this.items.delete(key);

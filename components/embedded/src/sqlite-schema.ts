@@ -3,7 +3,8 @@ import type { Database, Statement } from 'better-sqlite3';
 /*
  * Schema and statements of the sqlite state store. The layout is Dapr's (components-contrib
  * `state/sqlite/sqlite_migrations.go`, migration level 1), so a database file can be moved between
- * Dapr and Outrigger; the one difference is the ETag format (see concurrency.ts).
+ * Dapr and Outrigger; the one difference is the ETag format (see concurrency.ts), whose sequence lives in
+ * an extra `etag-sequence` row of the metadata table.
  */
 
 /** A state row as stored. `expiration_time` and `update_time` are UTC `YYYY-MM-DD HH:MM:SS.SSS` text. */
@@ -18,7 +19,7 @@ export interface StateRow {
 export interface Statements {
   /** key, now → the live row. */
   readonly getLive: Statement<[string, string], StateRow>;
-  /** key → the row, expired or not: an expired row's version still feeds the next ETag. */
+  /** key → the row, expired or not. */
   readonly getAny: Statement<[string], StateRow>;
   readonly upsert: Statement<[{ key: string; value: string; isBinary: number; etag: string; expiration: string | null; now: string }]>;
   readonly delete: Statement<[string]>;
@@ -27,6 +28,9 @@ export interface Statements {
   readonly deleteExpired: Statement<[string]>;
   readonly getLastCleanup: Statement<[], { value: string }>;
   readonly setLastCleanup: Statement<[string]>;
+  /** The last ETag issued by any process sharing the file; absent before the first write. */
+  readonly getEtagSequence: Statement<[], { value: string }>;
+  readonly setEtagSequence: Statement<[string]>;
 }
 
 /**
@@ -80,6 +84,8 @@ export function prepareStatements(db: Database, table: string, metadataTable: st
     deleteExpired: db.prepare(`DELETE FROM ${table} WHERE expiration_time IS NOT NULL AND expiration_time <= ?`),
     getLastCleanup: db.prepare(`SELECT value FROM ${metadataTable} WHERE key = 'last-cleanup'`),
     setLastCleanup: db.prepare(`REPLACE INTO ${metadataTable} (key, value) VALUES ('last-cleanup', ?)`),
+    getEtagSequence: db.prepare(`SELECT value FROM ${metadataTable} WHERE key = 'etag-sequence'`),
+    setEtagSequence: db.prepare(`REPLACE INTO ${metadataTable} (key, value) VALUES ('etag-sequence', ?)`),
   };
 }
 

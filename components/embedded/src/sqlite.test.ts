@@ -49,10 +49,12 @@ describe('state.sqlite', () => {
     try {
       const rows = db.prepare('SELECT key, value, is_binary, etag, expiration_time FROM my_state ORDER BY key').all();
       assert.deepEqual(rows.map((row) => ({ ...(row as object), expiration_time: typeof (row as { expiration_time: unknown }).expiration_time })), [
-        { key: 'bin', value: 'AQID', is_binary: 1, etag: '1', expiration_time: 'object' },
+        { key: 'bin', value: 'AQID', is_binary: 1, etag: '2', expiration_time: 'object' },
         { key: 'json', value: '{"a":1}', is_binary: 0, etag: '1', expiration_time: 'string' },
       ]);
       assert.deepEqual(db.prepare("SELECT value FROM my_meta WHERE key = 'migrations'").get(), { value: '1' });
+      // ETags come from one sequence for the whole file, kept next to Dapr's own metadata rows.
+      assert.deepEqual(db.prepare("SELECT value FROM my_meta WHERE key = 'etag-sequence'").get(), { value: '2' });
     } finally {
       db.close();
     }
@@ -111,7 +113,7 @@ describe('state.sqlite', () => {
     const db = new Database(file, { readonly: true });
     try {
       assert.equal((db.prepare('SELECT COUNT(*) AS n FROM state').get() as { n: number }).n, 1);
-      // An overwrite continues the expired row's version, so an ETag read before expiry cannot match.
+      // An overwrite takes the next value of the store's sequence, so an ETag read before expiry cannot match.
       await store.set({ key: 'short', value: bytes('2') });
       assert.equal((await store.get({ key: 'short' }))?.etag, '2');
     } finally {

@@ -128,8 +128,9 @@ export class SqliteStateStore implements TransactionalStateStore, QueryableState
           continue;
         }
         checkWrite(key, current, op.request.etag, op.request.options?.concurrency === 'first-write');
-        // An expired row not yet cleaned up still feeds the version, so its old ETag cannot match the new item.
-        const etag = nextEtag(row?.etag);
+        // From the store-wide sequence, advanced in this transaction; row?.etag only matters for rows older than it.
+        const etag = nextEtag(statements.getEtagSequence.get()?.value, row?.etag);
+        statements.setEtagSequence.run(etag);
         statements.upsert.run({ key, value: op.text, isBinary: op.isBinary ? 1 : 0, etag, expiration: op.expiration, now });
       }
     }).immediate();

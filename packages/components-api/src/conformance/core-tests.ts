@@ -12,6 +12,7 @@ export const CORE_TESTS = [
   'set with a stale etag fails with EtagMismatchError',
   'set with an etag on a missing key fails with EtagMismatchError',
   'set with a malformed etag fails with EtagInvalidError',
+  'an ETag from before a delete does not match the re-created key',
   'first-write on an existing key without etag fails',
   'first-write on a new key succeeds',
   'first-write with the current etag succeeds',
@@ -101,6 +102,17 @@ export function coreTests(suite: ConformanceSuite): void {
     const key = suite.key('etag-malformed');
     await store.set({ key, value: json('a') });
     await assert.rejects(store.set({ key, value: json('b'), etag: 'not-a-valid-etag' }), EtagInvalidError);
+  }, etags);
+
+  suite.test('an ETag from before a delete does not match the re-created key', async (store) => {
+    const key = suite.key('etag-recreated');
+    await store.set({ key, value: json('a') });
+    const old = (await store.get({ key }))?.etag;
+    assert.ok(old, 'the first item carries an etag');
+    await store.delete({ key });
+    await store.set({ key, value: json('b') });
+    await assert.rejects(store.set({ key, value: json('c'), etag: old }), EtagMismatchError);
+    assert.deepEqual(parse((await store.get({ key }))?.value), 'b', 'the re-created item is unchanged');
   }, etags);
 
   suite.test('first-write on an existing key without etag fails', async (store) => {
