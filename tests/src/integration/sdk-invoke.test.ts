@@ -1,0 +1,122 @@
+// Service invocation between apps, each beside its own `outrigger run` sidecar: the caller uses the
+// official SDK's DaprClient (and plain HTTP for wire details), the callees are a plain HTTP app and a DaprServer app.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { CommunicationProtocolEnum, DaprClient, HttpMethod, LogLevel } from '@dapr/dapr';
+import { call, errorOf } from '../harness/http.js';
+import { freePort, testAppsDir } from '../harness/processes.js';
+import { startRun, tempDir, writeStateComponents, type SidecarHandle } from '../harness/sidecars.js';
+
+interface Echo {
+  appId: string;
+  method: string;
+  path: string;
+  rawUrl: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  bodyLength: number;
+  bodySha256: string;
+  bodyText?: string;
+}
+
+describe('service invocation between two apps (SDK, HTTP)', () => {
+  const dir = tempDir();
+  const home = join(dir.path, 'home');
+  const namespaceEnv = { NAMESPACE: 'prod' };
+  let caller: SidecarHandle;
+  let echo: SidecarHandle;
+  let sdkApp: SidecarHandle;
+  let client: DaprClient;
+
+  before(async () => {
+    const resources = writeStateComponents(dir.path);
+    const [echoPort, sdkPort] = [await freePort(), await freePort()];
+    [caller, echo, sdkApp] = await Promise.all([
+      startRun({ appId: 'caller', resourcesPath: resources, home, env: namespaceEnv }),
+      startRun({ appId: 'echo', resourcesPath: resources, home, env: namespaceEnv, appPort: echoPort, appCommand: [process.execPath, join(testAppsDir, 'echo-app.mjs')], waitForApp: true }),
+      startRun({ appId: 'greeter', resourcesPath: resources, home, env: namespaceEnv, appPort: sdkPort, appCommand: [process.execPath, join(testAppsDir, 'sdk-server-app.mjs')], waitForApp: true }),
+    ]);
+    client = new DaprClient({ daprHost: '127.0.0.1', daprPort: String(caller.httpPort), communicationProtocol: CommunicationProtocolEnum.HTTP, logger: { level: LogLevel.Error } });
+    await client.start();
+  });
+
+  after(async () => {
+    await client?.stop();
+    await Promise.all([caller?.stop(), echo?.stop(), sdkApp?.stop()]);
+    dir.cleanup();
+  });
+
+  it('carries every verb, the method path and the query string to the other app', async () => {
+    for (const verb of [HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.PATCH]) {
+      const body = verb === HttpMethod.GET || verb === HttpMethod.DELETE ? undefined : { verb };
+      const answer = await client.invoker.invoke('echo', 'orders/42/items?sort=desc&page=2', verb, body) as unknown as Echo;
+      assert.equal(answer.appId, 'echo');
+      assert.equal(answer.method, verb.toUpperCase());
+      assert.equal(answer.path, '/orders/42/items');
+      assert.deepEqual(answer.query, { sort: 'desc', page: '2' });
+      if (body) assert.deepEqual(JSON.parse(answer.bodyText ?? ''), body);
+    }
+    for (const verb of ['HEAD', 'OPTIONS']) {
+      const response = await call(verb, `${caller.baseUrl}/v1.0/invoke/echo/method/probe`);
+      assert.equal(response.status, 200, verb);
+      assert.equal(response.headers.get('x-echo-app'), 'echo');
+    }
+  });
+
+  it('passes headers both ways, adds the caller id and keeps the API token header inside the sidecar', async () => {
+    const answer = await client.invoker.invoke('echo', 'headers', HttpMethod.POST, { a: 1 }, { headers: { 'x-custom': 'yes' } }) as unknown as Echo;
+    assert.equal(answer.headers['x-custom'], 'yes');
+    assert.equal(answer.headers['dapr-caller-app-id'], 'caller');
+    assert.equal(answer.headers['dapr-callee-app-id'], 'echo');
+    assert.equal(answer.headers['dapr-caller-namespace'], 'prod');
+    const raw = await call('GET', `${caller.baseUrl}/v1.0/invoke/echo/method/token`, undefined, { 'dapr-api-token': 'not-for-the-app' });
+    assert.equal((raw.json() as Echo).headers['dapr-api-token'], undefined);
+    assert.equal(raw.headers.get('x-echo-app'), 'echo');
+  });
+
+  it('passes the app status through unchanged', async () => {
+    for (const status of [201, 404, 418, 503]) {
+      const response = await call('POST', `${caller.baseUrl}/v1.0/invoke/echo/method/status?status=${status}`, 'x');
+      assert.equal(response.status, status);
+      assert.equal((response.json() as Echo).appId, 'echo');
+    }
+    await assert.rejects(client.invoker.invoke('echo', 'fail?status=500', HttpMethod.GET), /500/);
+  });
+
+  it('streams a 3 MB body to the other app intact', async () => {
+    const payload = randomBytes(3 * 1024 * 1024);
+    const response = await call('POST', `${caller.baseUrl}/v1.0/invoke/echo/method/upload`, payload, { 'content-type': 'application/octet-stream' });
+    assert.equal(response.status, 200);
+    const answer = response.json() as Echo;
+    assert.equal(answer.bodyLength, payload.length);
+    assert.equal(answer.bodySha256, createHash('sha256').update(payload).digest('hex'));
+  });
+
+  it('accepts the dapr-app-id header form and app.namespace targets', async () => {
+    const byHeader = await call('PUT', `${caller.baseUrl}/some/route?x=1`, 'hi', { 'dapr-app-id': 'echo' });
+    assert.equal(byHeader.status, 200);
+    const echoed = byHeader.json() as Echo;
+    assert.equal(echoed.rawUrl, '/some/route?x=1');
+    assert.equal(echoed.headers['dapr-app-id'], undefined);
+    const byNamespace = await call('GET', `${caller.baseUrl}/v1.0/invoke/echo.prod/method/ns`);
+    assert.equal((byNamespace.json() as Echo).appId, 'echo');
+    const otherNamespace = await call('GET', `${caller.baseUrl}/v1.0/invoke/echo.staging/method/ns`);
+    assert.equal(otherNamespace.status, 500);
+    assert.equal(errorOf(otherNamespace).errorCode, 'ERR_DIRECT_INVOKE');
+  });
+
+  it('invokes an app built on DaprServer, which can use its own sidecar', async () => {
+    const greeting = await client.invoker.invoke('greeter', 'greet', HttpMethod.POST, { name: 'ada' });
+    assert.deepEqual(greeting, { greeting: 'hello ada', caller: 'caller', app: 'greeter' });
+    const remembered = await client.invoker.invoke('greeter', 'remember', HttpMethod.POST, { key: 'fact', value: { sky: 'blue' } });
+    assert.deepEqual(remembered, { stored: { sky: 'blue' } });
+  });
+
+  it('fails fast with ERR_DIRECT_INVOKE for an unknown app id', async () => {
+    const response = await call('GET', `${caller.baseUrl}/v1.0/invoke/nobody/method/x`);
+    assert.equal(response.status, 500);
+    assert.equal(errorOf(response).errorCode, 'ERR_DIRECT_INVOKE');
+  });
+});
