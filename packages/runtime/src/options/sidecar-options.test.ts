@@ -1,0 +1,45 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { OptionsError, resolveSidecarOptions } from './sidecar-options.js';
+
+describe('resolveSidecarOptions', () => {
+  it('fills daprd defaults', () => {
+    const options = resolveSidecarOptions({}, {});
+    assert.equal(options.httpPort, 3500);
+    assert.equal(options.grpcPort, 50001);
+    assert.equal(options.appPort, undefined);
+    assert.equal(options.maxBodyBytes, 4 * 1024 * 1024);
+    assert.equal(options.appMaxConcurrency, -1);
+    assert.ok(Object.isFrozen(options));
+  });
+
+  it('reads flags, aliases and the environment', () => {
+    const options = resolveSidecarOptions({ 'app-id': 'a', 'app-port': '3000', 'components-path': ['x', 'y,z'], 'max-body-size': '8Mi', 'dapr-listen-addresses': '[::1],127.0.0.1' },
+      { DAPR_API_TOKEN: 't', APP_API_TOKEN: 'u', NAMESPACE: 'prod', OUTRIGGER_HOME: '/h' });
+    assert.equal(options.appId, 'a');
+    assert.equal(options.appPort, 3000);
+    assert.deepEqual(options.resourcesPaths, ['x', 'y', 'z']);
+    assert.equal(options.maxBodyBytes, 8 * 1024 * 1024);
+    assert.deepEqual(options.listenAddresses, ['::1', '127.0.0.1']);
+    assert.deepEqual([options.apiToken, options.appApiToken, options.namespace, options.homeDir], ['t', 'u', 'prod', '/h']);
+  });
+
+  it('treats --app-port 0 or -1 as no app, as dapr run passes them', () => {
+    assert.equal(resolveSidecarOptions({ 'app-port': '-1' }, {}).appPort, undefined);
+    assert.equal(resolveSidecarOptions({ 'app-port': '0' }, {}).appPort, undefined);
+  });
+
+  it('warns about ignored flags by name and refuses refused ones', () => {
+    const options = resolveSidecarOptions({ 'placement-host-address': 'localhost:50005' }, {});
+    assert.match(options.warnings.join('\n'), /--placement-host-address/);
+    assert.throws(() => resolveSidecarOptions({ 'enable-app-health-check': true }, {}), (error: unknown) => error instanceof OptionsError && error.flag === 'enable-app-health-check');
+  });
+
+  it('refuses bad values naming the flag', () => {
+    assert.throws(() => resolveSidecarOptions({ 'dapr-http-port': 'abc' }, {}), /--dapr-http-port/);
+    assert.throws(() => resolveSidecarOptions({ 'dapr-http-port': '70000' }, {}), /--dapr-http-port/);
+    assert.throws(() => resolveSidecarOptions({ 'app-protocol': 'grpc' }, {}), /--app-protocol/);
+    assert.throws(() => resolveSidecarOptions({ 'max-body-size': 'lots' }, {}), /--max-body-size/);
+    assert.throws(() => resolveSidecarOptions({ 'log-level': 'loud' }, {}), /--log-level/);
+  });
+});
