@@ -30,10 +30,10 @@ export class HttpApiServer {
   constructor(private readonly options: HttpApiServerOptions) {
     for (const route of options.routes) {
       for (const version of route.versions) {
-        this.router.on(route.methods as FindMyWay.HTTPMethod[], `/${version}${route.path}`, (req, res, params, _store, searchParams) => {
-          const query = new URLSearchParams(searchParams as Record<string, string>);
-          const rawQuery = (req.url ?? '').split('?')[1];
-          return route.handler({ req, res, params, query: rawQuery === undefined ? query : new URLSearchParams(rawQuery), maxBodyBytes: options.maxBodyBytes });
+        this.router.on(route.methods as FindMyWay.HTTPMethod[], `/${version}${route.path}`, (req, res, params) => {
+          // Parsed from the raw URL so repeated parameters (`?key=a&key=b`) are all kept.
+          const rawQuery = (req.url ?? '').split('?')[1] ?? '';
+          return route.handler({ req, res, params, query: new URLSearchParams(rawQuery), maxBodyBytes: options.maxBodyBytes });
         });
       }
     }
