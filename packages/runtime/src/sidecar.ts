@@ -5,10 +5,10 @@ import type { ComponentRegistry, StateStore } from '@outrigger/components-api';
 import { HttpApiServer } from './api/http/http-api-server.js';
 import { handleInvocation } from './api/http/invoke-routes.js';
 import { metadataRoutes, type SidecarIntrospection } from './api/http/metadata-routes.js';
-import { stateRoutes } from './api/http/state-routes.js';
 import { HttpAppChannel } from './app-channel/http-app-channel.js';
 import { InvokeService } from './blocks/invoke/invoke-service.js';
-import { StateApi } from './blocks/state/state-api.js';
+import { createBlocks } from './blocks/all-blocks.js';
+import type { SidecarBlock, SidecarContext } from './blocks/sidecar-block.js';
 import { ComponentHost } from './components/component-host.js';
 import { createDefaultRegistry } from './component-registry.js';
 import { InternalServer } from './internal/internal-server.js';
@@ -49,6 +49,7 @@ export class Sidecar implements SidecarIntrospection {
   private localRegistry: LocalRegistry | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
+  private blocks: SidecarBlock[] = [];
   private markStopped!: () => void;
 
   constructor(readonly options: SidecarOptions, dependencies: SidecarDependencies = {}) {
@@ -90,9 +91,10 @@ export class Sidecar implements SidecarIntrospection {
       maxBodyBytes: options.maxBodyBytes, logger,
     });
     const invoke = this.invokeService;
-    const state = new StateApi(this.host, options.appId, options.namespace);
+    const context: SidecarContext = { options, logger, components: this.host, resources: this.resources, appChannel: this.appChannel };
+    this.blocks = createBlocks(context);
     this.httpServer = new HttpApiServer({
-      routes: [...stateRoutes(state), ...metadataRoutes(this)],
+      routes: [...this.blocks.flatMap((block) => block.routes?.() ?? []), ...metadataRoutes(this)],
       fallback: (req, res) => handleInvocation(invoke, req, res),
       apiToken: options.apiToken, maxBodyBytes: options.maxBodyBytes, enableApiLogging: options.enableApiLogging, logger,
     });
@@ -132,6 +134,7 @@ export class Sidecar implements SidecarIntrospection {
       capabilities: capabilities(component.registration.block, component.instance),
     }));
     const options = this.options;
+    const contributed = Object.assign({}, ...this.blocks.map((block) => block.metadata?.() ?? {})) as Record<string, unknown>;
     return {
       id: options.appId,
       runtimeVersion,
@@ -148,6 +151,7 @@ export class Sidecar implements SidecarIntrospection {
         channelAddress: options.appChannelAddress,
         ...(options.appMaxConcurrency > 0 ? { maxConcurrency: options.appMaxConcurrency } : {}),
       },
+      ...contributed,
     };
   }
 
@@ -180,6 +184,13 @@ export class Sidecar implements SidecarIntrospection {
       }
       this.readiness.advance('app-ready');
     }
+    for (const block of this.blocks) {
+      try {
+        await block.startInbound?.();
+      } catch (error) {
+        this.logger.error(`${block.name}: starting inbound work failed: ${errorMessage(error)}`);
+      }
+    }
     this.readiness.advance('ready');
   }
 
@@ -192,12 +203,16 @@ export class Sidecar implements SidecarIntrospection {
     } catch (error) {
       this.logger.warn(`leaving the name registry failed: ${errorMessage(error)}`);
     }
+    await Promise.all(this.blocks.map((block) => block.stopInbound?.().catch((error: unknown) => {
+      this.logger.warn(`${block.name}: stopping inbound work failed: ${errorMessage(error)}`);
+    })));
     const closing = Promise.all([this.httpServer?.close(), this.internalServer?.close()]);
     const deadline = Date.now() + this.options.gracefulShutdownMs;
     while ((this.httpServer?.inFlight ?? 0) + (this.appChannel?.inFlight ?? 0) > 0 && Date.now() < deadline) await delay(20);
     this.httpServer?.closeAllConnections();
     this.internalServer?.closeAllConnections();
     await closing;
+    await Promise.all(this.blocks.map((block) => block.close?.().catch(() => undefined)));
     await Promise.all([this.host.closeAll(), this.appChannel?.close(), this.invokeService?.close()]);
     this.localRegistry?.close();
     this.readiness.advance('stopped');

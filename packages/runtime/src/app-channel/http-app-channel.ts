@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Agent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { ConcurrencyGate } from './concurrency-gate.js';
 import { forwardHttp } from './http-forwarder.js';
 import { forwardableHeaders } from './proxy-headers.js';
@@ -11,6 +11,13 @@ export interface HttpAppChannelOptions {
   /** `APP_API_TOKEN`: sent to the app as `dapr-api-token` on every call. */
   readonly appApiToken: string | undefined;
   readonly maxBodyBytes: number;
+}
+
+/** An answer from the app, read whole. */
+export interface AppResponse {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: Buffer;
 }
 
 /** Identity of the caller, added to every call into the app. */
@@ -46,6 +53,20 @@ export class HttpAppChannel {
     await this.gate.run(() => forwardHttp(this.agent, {
       origin: this.origin, path: pathAndQuery, method: req.method ?? 'GET', headers, body: req, maxBodyBytes: this.options.maxBodyBytes,
     }, res));
+  }
+
+  /**
+   * Makes one call into the app and reads the whole answer; for deliveries the sidecar starts itself
+   * (events, bindings, configuration updates). Counted in `inFlight` like proxied calls.
+   */
+  async call(method: string, path: string, headers: Record<string, string>, body?: Uint8Array | string): Promise<AppResponse> {
+    const allHeaders: Record<string, string> = { ...headers };
+    if (this.options.appApiToken) allHeaders['dapr-api-token'] = this.options.appApiToken;
+    return this.gate.run(async () => {
+      const response = await this.agent.request({ origin: this.origin, path, method: method as Dispatcher.HttpMethod, headers: allHeaders, body: body ?? null });
+      const bytes = Buffer.from(await response.body.arrayBuffer());
+      return { status: response.statusCode, headers: response.headers as Record<string, string | string[] | undefined>, body: bytes };
+    });
   }
 
   async close(): Promise<void> {

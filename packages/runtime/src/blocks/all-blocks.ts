@@ -1,0 +1,9 @@
+import type { SidecarBlock, SidecarContext } from './sidecar-block.js';
+import { stateBlock } from './state/state-block.js';
+
+/** Every building block of the sidecar, in start order; one line per block. */
+export function createBlocks(context: SidecarContext): SidecarBlock[] {
+  return [
+    stateBlock(context),
+  ];
+}

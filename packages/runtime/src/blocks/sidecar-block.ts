@@ -1,0 +1,33 @@
+import type { Logger } from '@outrigger/kit';
+import type { RouteDefinition } from '../api/http/route-types.js';
+import type { HttpAppChannel } from '../app-channel/http-app-channel.js';
+import type { ComponentHost } from '../components/component-host.js';
+import type { SidecarOptions } from '../options/sidecar-options.js';
+import type { LoadedResources } from '../resources/load-resources.js';
+
+/** What every building block gets from the sidecar. */
+export interface SidecarContext {
+  readonly options: SidecarOptions;
+  readonly logger: Logger;
+  readonly components: ComponentHost;
+  readonly resources: LoadedResources;
+  /** Undefined when the sidecar runs with no app (no `--app-port`). */
+  readonly appChannel: HttpAppChannel | undefined;
+}
+
+/**
+ * One building block as the sidecar sees it. The sidecar composes blocks: it serves their routes,
+ * starts their inbound work once the app is ready, stops it first on shutdown, and merges their
+ * contributions to the metadata API.
+ */
+export interface SidecarBlock {
+  readonly name: string;
+  routes?(): RouteDefinition[];
+  /** Starts delivering work to the app (subscriptions, input bindings); called once the app is ready. */
+  startInbound?(): Promise<void>;
+  /** Stops taking new inbound work; called first on shutdown. */
+  stopInbound?(): Promise<void>;
+  /** Fields merged into `GET /v1.0/metadata`, e.g. `{ subscriptions: [...] }`. */
+  metadata?(): Record<string, unknown>;
+  close?(): Promise<void>;
+}
