@@ -181,11 +181,11 @@ export function launchPair(spec: PairSpec, printer: StatusPrinter): LaunchedPair
       return;
     }
     if (spec.appPort === undefined) {
-      printer.info(`Checking if Outrigger sidecar is listening on HTTP port ${spec.ports.httpPort}`);
+      printer.info(`Checking if the Outrigger sidecar of ${spec.appId} is listening on HTTP port ${spec.ports.httpPort}`);
       const ready = await waitUntil(() => isOutboundReady(spec.ports.httpPort), SIDECAR_WAIT_MS, abort.signal);
       if (outcome !== undefined) return;
-      if (ready) printer.info('Outrigger sidecar is up and running.');
-      else printer.warning('Outrigger sidecar might not be responding.');
+      if (ready) printer.info(`Outrigger sidecar of ${spec.appId} is up and running.`);
+      else printer.warning(`Outrigger sidecar of ${spec.appId} might not be responding; starting the app anyway.`);
     }
     if (outcome !== undefined) return;
     const started = spawnChild(file, args, { cwd: spec.cwd, env: appEnv(spec), prefix: spec.appPrefix, group: true });

@@ -103,7 +103,8 @@ describe('outrigger run (integration)', () => {
       assert.equal(instance.cliPid, run.pid);
       assert.equal(instance.appPort, 0);
       await until('the app output', () => run.output().includes(`== APP == idle app up, sidecar on ${instance.httpPort}`), run);
-      assert.ok(run.output().indexOf('Outrigger sidecar is up and running') < run.output().indexOf('== APP == idle app up'), 'app started after the sidecar answered');
+      const sidecarUp = run.output().indexOf(`Outrigger sidecar of ${instance.appId} is up and running`);
+      assert.ok(sidecarUp >= 0 && sidecarUp < run.output().indexOf('== APP == idle app up'), 'app started after the sidecar answered');
 
       process.kill(run.pid, 'SIGTERM');
       const { code } = await run.exited;
