@@ -52,7 +52,8 @@ export function spawnChild(command: string, args: readonly string[], options: Sp
   let startError: Error | undefined;
   const exited = new Promise<ChildExit>((resolve) => {
     proc.once('exit', (code, signal) => resolve({ code, signal }));
-    proc.once('error', (error) => {
+    // `on`, not `once`: a later 'error' (a failed kill) with no listener would crash the CLI.
+    proc.on('error', (error) => {
       // 'error' without 'exit' means it never started; after a start, errors are about kill() and are ignored here.
       if (proc.pid === undefined) {
         startError = error;
