@@ -73,6 +73,7 @@ export class Sidecar implements SidecarIntrospection {
     const { options, logger } = this;
     logger.info(`starting Outrigger ${runtimeVersion} with app id "${options.appId}"`);
     for (const warning of options.warnings) logger.warn(warning);
+    logger.info(`metrics are not served yet: --metrics-port ${options.metricsPort} is reserved`);
     this.resources = loadResources(options.resourcesPaths, { appId: options.appId, namespace: options.namespace });
     if (options.configPath) this.resources.configurations.push(loadConfigurationFile(options.configPath));
     for (const skipped of this.resources.skipped) logger.debug(`resource skipped: ${skipped}`);

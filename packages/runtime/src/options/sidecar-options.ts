@@ -30,6 +30,8 @@ export interface SidecarOptions {
   readonly homeDir: string;
   /** Warnings about accepted but ignored flags, for the log. */
   readonly warnings: readonly string[];
+  /** `--metrics-port`: reserved until the metrics endpoint exists; named in the start-up log. */
+  readonly metricsPort: number;
 }
 
 /** Raised for a flag value that cannot be used; names the flag. */
@@ -71,7 +73,6 @@ export function resolveSidecarOptions(raw: Readonly<Record<string, RawValue>>, e
   const logLevel = String(get('log-level'));
   if (!['debug', 'info', 'warn', 'error', 'fatal'].includes(logLevel)) throw new OptionsError('log-level', `"${logLevel}" is not one of debug, info, warn, error, fatal`);
   const appPort = optionalPort(get('app-port'), 'app-port');
-  if (isSet(raw['metrics-port'])) warnings.push('flag --metrics-port is accepted but metrics are not served yet');
   const options: SidecarOptions = {
     appId: String(get('app-id') ?? ''),
     appPort: appPort === 0 ? undefined : appPort,
@@ -94,6 +95,7 @@ export function resolveSidecarOptions(raw: Readonly<Record<string, RawValue>>, e
     appApiToken: nonEmpty(env.APP_API_TOKEN),
     homeDir: outriggerHome(env),
     warnings,
+    metricsPort: port(get('metrics-port'), 'metrics-port'),
   };
   return Object.freeze(options);
 }
