@@ -1,8 +1,11 @@
 // Wire-level checks of metadata, health, shutdown, API token and routing with plain HTTP.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
+import { CommunicationProtocolEnum, DaprClient, LogLevel } from '@dapr/dapr';
 import { call, errorOf } from '../harness/http.js';
+import { freePort } from '../harness/processes.js';
 import { startRun, tempDir, writeStateComponents, type SidecarHandle } from '../harness/sidecars.js';
 
 describe('metadata, health and routing (wire level)', () => {
@@ -95,6 +98,13 @@ describe('API token', () => {
     assert.equal(wrong.status, 401);
   });
 
+  it('works with the SDK given daprApiToken', async () => {
+    const options = { daprHost: '127.0.0.1', daprPort: String(sidecar.httpPort), communicationProtocol: CommunicationProtocolEnum.HTTP, logger: { level: LogLevel.Error } };
+    const withToken = new DaprClient({ ...options, daprApiToken: token });
+    await withToken.state.save('statestore', [{ key: 'guarded', value: 'yes' }]);
+    assert.equal(await withToken.state.get('statestore', 'guarded'), 'yes');
+  });
+
   it('accepts the right token and leaves health endpoints open', async () => {
     assert.equal((await call('GET', `${sidecar.baseUrl}/v1.0/metadata`, undefined, { 'dapr-api-token': token })).status, 200);
     assert.equal((await call('GET', `${sidecar.baseUrl}/v1.0/healthz`)).status, 204);
@@ -111,6 +121,29 @@ describe('POST /v1.0/shutdown', () => {
       assert.equal(await sidecar.process.exited, 0);
     } finally {
       await sidecar.stop();
+      dir.cleanup();
+    }
+  });
+});
+
+describe('APP_API_TOKEN', () => {
+  it('is sent to the app as dapr-api-token on every call into it', async () => {
+    const dir = tempDir();
+    const appPort = await freePort();
+    const seen: (string | undefined)[] = [];
+    const app = createServer((req, res) => {
+      seen.push(req.headers['dapr-api-token'] as string | undefined);
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => app.listen(appPort, '127.0.0.1', resolve));
+    const sidecar = await startRun({ appId: 'tokened', resourcesPath: writeStateComponents(dir.path), home: join(dir.path, 'home'), mode: 'sidecar', appPort, waitForApp: true, env: { APP_API_TOKEN: 'app-secret' } });
+    try {
+      const response = await call('GET', `${sidecar.baseUrl}/v1.0/invoke/tokened/method/hi`, undefined, { 'dapr-api-token': 'caller-token-must-not-pass' });
+      assert.equal(response.text, 'ok');
+      assert.deepEqual(seen, ['app-secret']);
+    } finally {
+      await sidecar.stop();
+      app.close();
       dir.cleanup();
     }
   });
