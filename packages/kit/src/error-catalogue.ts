@@ -73,6 +73,7 @@ export const errorCatalogue = {
   pubsubForbidden: entry('ERR_PUBSUB_FORBIDDEN', 403, PERMISSION_DENIED, 'topic %s is not allowed for app id %s', 'DAPR_PUBSUB_FORBIDDEN'),
   pubsubPublish: entry('ERR_PUBSUB_PUBLISH_MESSAGE', 500, INTERNAL, 'error when publishing to topic %s in pubsub %s: %s', 'DAPR_PUBSUB_PUBLISH_MESSAGE'),
   pubsubCloudEvents: entry('ERR_PUBSUB_CLOUD_EVENTS_SER', 500, INVALID_ARGUMENT, 'cannot create cloudevent: %s', 'DAPR_PUBSUB_CLOUD_EVENT_CREATION'),
+  pubsubEvents: entry('ERR_PUBSUB_EVENTS_SER', 400, INVALID_ARGUMENT, 'error when unmarshalling the request for topic %s pubsub %s: %s', 'DAPR_PUBSUB_UNMARSHAL_EVENTS'),
   pubsubMetadata: entry('ERR_PUBSUB_REQUEST_METADATA', 400, INVALID_ARGUMENT, 'failed deserializing metadata: %s', 'DAPR_PUBSUB_METADATA_DESERIALIZATION'),
 
   // Bindings

@@ -222,8 +222,10 @@ export class Sidecar implements SidecarIntrospection {
 }
 
 function capabilities(block: string, instance: unknown): string[] {
-  if (block !== 'state') return [];
-  const features = [...(instance as StateStore).features()];
+  const withFeatures = instance as Partial<Pick<StateStore, 'features'>>;
+  if (typeof withFeatures.features !== 'function') return [];
+  const features: string[] = [...withFeatures.features()];
+  if (block !== 'state') return features;
   if (features.includes('ETAG') && features.includes('TRANSACTIONAL') && !features.includes('ACTOR')) features.push('ACTOR');
   return features;
 }

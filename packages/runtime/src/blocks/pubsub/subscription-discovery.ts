@@ -1,0 +1,53 @@
+import { delay, errorMessage, type Logger } from '@outrigger/kit';
+import type { HttpAppChannel } from '../../app-channel/http-app-channel.js';
+import type { Located } from '../../resources/load-resources.js';
+import type { SubscriptionResource } from '../../resources/resource-schemas.js';
+import { fromResource, parseProgrammatic, type Subscription } from './subscription-model.js';
+
+/**
+ * Gathers the app's subscriptions: declarative Subscription resources, then the app's own answer to
+ * `GET /dapr/subscribe`. For the same pub/sub and topic the programmatic one wins, with a warning.
+ */
+export async function discoverSubscriptions(channel: HttpAppChannel | undefined, resources: readonly Located<SubscriptionResource>[], logger: Logger): Promise<Subscription[]> {
+  const byTopic = new Map<string, Subscription>();
+  for (const resource of resources) {
+    try {
+      const subscription = fromResource(resource);
+      byTopic.set(`${subscription.pubsubName}\u0000${subscription.topic}`, subscription);
+    } catch (error) {
+      logger.error(`${resource.origin.file}: Subscription "${resource.metadata.name}": ${errorMessage(error)}`);
+    }
+  }
+  if (channel) {
+    for (const subscription of await askApp(channel, logger)) {
+      const key = `${subscription.pubsubName}\u0000${subscription.topic}`;
+      if (byTopic.has(key)) logger.warn(`the app subscribes to ${subscription.pubsubName}/${subscription.topic}, which a Subscription resource also declares; the app's subscription is used`);
+      byTopic.set(key, subscription);
+    }
+  }
+  return [...byTopic.values()];
+}
+
+async function askApp(channel: HttpAppChannel, logger: Logger): Promise<Subscription[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const response = await channel.call('GET', '/dapr/subscribe', {});
+      if (response.status === 404) return [];
+      if (response.status < 200 || response.status > 299) {
+        logger.warn(`GET /dapr/subscribe answered ${response.status}; no programmatic subscriptions`);
+        return [];
+      }
+      const text = response.body.toString('utf8').trim();
+      if (text === '') return [];
+      const { subscriptions, problems } = parseProgrammatic(JSON.parse(text));
+      for (const problem of problems) logger.error(`GET /dapr/subscribe: ${problem}`);
+      return subscriptions;
+    } catch (error) {
+      if (attempt >= 3) {
+        logger.error(`GET /dapr/subscribe failed: ${errorMessage(error)}; no programmatic subscriptions`);
+        return [];
+      }
+      await delay(200 * attempt);
+    }
+  }
+}

@@ -1,0 +1,127 @@
+import { delay, errorMessage, type Logger } from '@outrigger/kit';
+import type { PubSub, PubSubMessage, PubSubSubscription } from '@outrigger/components-api';
+import type { HttpAppChannel } from '../../app-channel/http-app-channel.js';
+import { BulkBatcher } from './bulk-batcher.js';
+import { readCloudEvent, wrapRawPayload, type CloudEvent } from './cloud-event.js';
+import { deliverBulk, deliverEvent, type DeliveryResult } from './delivery.js';
+import { Router, type Subscription } from './subscription-model.js';
+
+/** How often the sidecar itself retries a delivery before it gives up on the message. */
+export interface RetryPolicy {
+  readonly maxRetries: number;
+  readonly initialDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = { maxRetries: 3, initialDelayMs: 200, maxDelayMs: 2_000 };
+
+/** Raised to hand a message back to the broker unacknowledged (retry later, or shutdown). */
+export class MessageNotHandledError extends Error {
+  constructor(detail: string) {
+    super(detail);
+    this.name = 'MessageNotHandledError';
+  }
+}
+
+/**
+ * Delivers one subscription's messages to the app: routing by rules, retries with back-off, the
+ * dead-letter topic on drop or when retries run out, bulk batches when asked. On stop it fetches no
+ * more, and messages in retry go back to the broker, never to the dead-letter topic.
+ */
+export class TopicSubscriber {
+  private readonly router: Router;
+  private readonly batchers = new Map<string, BulkBatcher>();
+  private readonly stopping = new AbortController();
+  private handle: PubSubSubscription | undefined;
+
+  constructor(
+    readonly subscription: Subscription,
+    private readonly pubsub: PubSub,
+    private readonly channel: HttpAppChannel,
+    private readonly logger: Logger,
+    private readonly retry: RetryPolicy = defaultRetryPolicy,
+  ) {
+    this.router = new Router(subscription);
+  }
+
+  private get rawPayload(): boolean {
+    return this.subscription.metadata.rawPayload === 'true';
+  }
+
+  async start(): Promise<void> {
+    this.handle = await this.pubsub.subscribe({ topic: this.subscription.topic, metadata: this.subscription.metadata }, (message) => this.handle_(message));
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort(new MessageNotHandledError('the sidecar is shutting down'));
+    for (const batcher of this.batchers.values()) batcher.flush();
+    await this.handle?.close();
+  }
+
+  private async handle_(message: PubSubMessage): Promise<void> {
+    if (this.stopping.signal.aborted) throw new MessageNotHandledError('the sidecar is shutting down');
+    const { topic, pubsubName } = this.subscription;
+    const parsed = this.rawPayload ? undefined : readCloudEvent(message.data);
+    const event: CloudEvent = parsed ?? wrapRawPayload(message.data, topic, pubsubName);
+    if (typeof event.expiration === 'string' && Date.parse(event.expiration) < Date.now()) {
+      this.logger.warn(`dropping expired message ${event.id} on ${pubsubName}/${topic}`);
+      return;
+    }
+    const path = this.router.route(event);
+    if (path === undefined) {
+      this.logger.warn(`no route matches message ${event.id} on ${pubsubName}/${topic}; dropping it`);
+      return;
+    }
+    for (let attempt = 0; ; attempt++) {
+      const result = await this.deliver(path, event, message);
+      if (result.outcome === 'success') return;
+      if (result.outcome === 'drop') {
+        this.logger.warn(`message ${event.id} on ${pubsubName}/${topic} dropped: ${result.detail}`);
+        await this.deadLetter(message, event);
+        return;
+      }
+      if (this.stopping.signal.aborted) throw new MessageNotHandledError(`not delivered before shutdown: ${result.detail}`);
+      if (this.subscription.bulkSubscribe || attempt >= this.retry.maxRetries) {
+        if (this.subscription.deadLetterTopic && !this.subscription.bulkSubscribe) {
+          this.logger.warn(`message ${event.id} on ${pubsubName}/${topic} failed ${attempt + 1} times (${result.detail}); sending it to ${this.subscription.deadLetterTopic}`);
+          await this.deadLetter(message, event);
+          return;
+        }
+        throw new MessageNotHandledError(result.detail);
+      }
+      const wait = Math.min(this.retry.maxDelayMs, this.retry.initialDelayMs * 2 ** attempt);
+      this.logger.debug(`retrying message ${event.id} in ${wait} ms: ${result.detail}`);
+      await delay(wait, this.stopping.signal);
+    }
+  }
+
+  private deliver(path: string, event: CloudEvent, message: PubSubMessage): Promise<DeliveryResult> {
+    const bulk = this.subscription.bulkSubscribe;
+    if (!bulk) return deliverEvent(this.channel, path, event, message.metadata);
+    let batcher = this.batchers.get(path);
+    if (!batcher) {
+      batcher = new BulkBatcher(bulk.maxMessagesCount, bulk.maxAwaitDurationMs,
+        (entries) => deliverBulk(this.channel, path, this.subscription.topic, this.subscription.pubsubName, entries));
+      this.batchers.set(path, batcher);
+    }
+    const raw = this.rawPayload;
+    return batcher.add({
+      entryId: event.id,
+      event: raw ? Buffer.from(message.data).toString('base64') : event,
+      contentType: raw ? 'application/octet-stream' : 'application/cloudevents+json',
+      metadata: message.metadata ?? {},
+    });
+  }
+
+  /** Publishes the message as it came to the dead-letter topic, when the subscription has one. */
+  private async deadLetter(message: PubSubMessage, event: CloudEvent): Promise<void> {
+    const target = this.subscription.deadLetterTopic;
+    if (!target) return;
+    try {
+      await this.pubsub.publish({ topic: target, data: message.data, contentType: message.contentType, metadata: message.metadata });
+    } catch (error) {
+      // Not dead-lettered: hand the message back so it is not lost.
+      throw new MessageNotHandledError(`publishing ${event.id} to dead-letter topic ${target} failed: ${errorMessage(error)}`);
+    }
+  }
+}
