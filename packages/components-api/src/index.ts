@@ -7,3 +7,5 @@ export * from './bindings.js';
 export * from './state-ttl.js';
 export * from './query-evaluator.js';
 export * from './conformance/state-conformance.js';
+export * from './secretstore.js';
+export * from './conformance/secretstore-conformance.js';
