@@ -2,12 +2,16 @@ import type { ComponentRegistry } from '@outrigger/components-api';
 import { InMemoryStateStore, inMemoryMetadata } from './in-memory.js';
 import { SqliteStateStore } from './sqlite.js';
 import { sqliteMetadata } from './sqlite-settings.js';
+import { registerLocalSecretStores } from './register-secret-stores.js';
 
 export { InMemoryStateStore, inMemoryMetadata } from './in-memory.js';
 export { SqliteStateStore } from './sqlite.js';
 export { sqliteMetadata, parseSqliteSettings, parseConnectionString, type SqliteSettings } from './sqlite-settings.js';
+export { LocalFileSecretStore, localFileSecretStoreMetadata } from './local-file-secret-store.js';
+export { LocalEnvSecretStore, localEnvSecretStoreMetadata } from './local-env-secret-store.js';
+export { registerLocalSecretStores } from './register-secret-stores.js';
 
-/** Registers the components that need no external server: `state.in-memory` and `state.sqlite`. */
+/** Registers the components that need no external server: `state.in-memory`, `state.sqlite` and the local secret stores. */
 export function registerEmbeddedComponents(registry: ComponentRegistry): void {
   registry.register({
     type: 'state.in-memory',
@@ -26,4 +30,5 @@ export function registerEmbeddedComponents(registry: ComponentRegistry): void {
     metadata: sqliteMetadata,
     create: () => new SqliteStateStore(),
   });
+  registerLocalSecretStores(registry);
 }
