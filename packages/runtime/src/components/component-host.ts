@@ -5,6 +5,7 @@ import {
 import type { ComponentResource } from '../resources/resource-schemas.js';
 import type { Located } from '../resources/load-resources.js';
 import { MetadataResolutionError, resolveMetadata, type SecretLookup } from './resolve-metadata.js';
+import { orderBySecretStore, readSecretReference } from './secret-references.js';
 
 /** A component that initialised, with where it came from. */
 export interface LoadedComponent<T extends Component = Component> {
@@ -30,6 +31,7 @@ export interface ComponentHostOptions {
   readonly appId: string;
   readonly namespace: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** Resolves `secretKeyRef`; by default, reads the secret stores this host has loaded so far. */
   readonly lookupSecret?: SecretLookup;
 }
 
@@ -42,12 +44,13 @@ export class ComponentHost {
   constructor(private readonly options: ComponentHostOptions) {}
 
   /**
-   * Initialises every component in order. A failure stops start-up unless the component says
+   * Initialises every component in order, each secret store before the components whose
+   * `auth.secretStore` names it. A failure stops start-up unless the component says
    * `ignoreErrors: true`, in which case it is logged and left out.
    * @throws ComponentInitError
    */
   async initAll(resources: readonly Located<ComponentResource>[]): Promise<void> {
-    for (const resource of resources) {
+    for (const resource of orderBySecretStore(resources)) {
       try {
         const component = await this.initOne(resource);
         this.loaded.set(component.name, component);
@@ -103,7 +106,8 @@ export class ComponentHost {
         namespace: this.options.namespace,
         env: this.options.env ?? process.env,
         secretStore: resource.auth?.secretStore,
-        lookupSecret: this.options.lookupSecret,
+        lookupSecret: this.options.lookupSecret
+          ?? ((store, secret, key) => readSecretReference(this.loaded, store, secret, key, this.options.namespace)),
       });
       validateMetadata(registration.metadata, metadata);
     } catch (error) {

@@ -39,7 +39,13 @@ async function resolveItem(item: MetadataItem, context: MetadataContext): Promis
     if (!context.lookupSecret || !context.secretStore) {
       throw new MetadataResolutionError(item.name, `uses secretKeyRef "${item.secretKeyRef.name}" but no secret store is available (set auth.secretStore to a loaded secret store)`);
     }
-    return context.lookupSecret(context.secretStore, item.secretKeyRef.name, item.secretKeyRef.key);
+    const { name, key } = item.secretKeyRef;
+    try {
+      return await context.lookupSecret(context.secretStore, name, key);
+    } catch (error) {
+      // Re-raised with the item's name, so the init error names the field whose secret is missing.
+      throw new MetadataResolutionError(item.name, `secretKeyRef "${name}"${key ? ` key "${key}"` : ''}: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
   if (item.envRef !== undefined) {
     const value = context.env[item.envRef];
