@@ -83,8 +83,10 @@ export const errorCatalogue = {
   // Secrets
   secretStoresNotConfigured: entry('ERR_SECRET_STORES_NOT_CONFIGURED', 500, FAILED_PRECONDITION, 'secret store is not configured'),
   secretStoreNotFound: entry('ERR_SECRET_STORE_NOT_FOUND', 401, INVALID_ARGUMENT, 'failed finding secret store with key %s'),
-  secretPermissionDenied: entry('ERR_PERMISSION_DENIED', 403, PERMISSION_DENIED, 'access denied by policy to get %s from %s'),
+  // daprd formats the names with Go's %q: in double quotes, inner quotes escaped.
+  secretPermissionDenied: entry('ERR_PERMISSION_DENIED', 403, PERMISSION_DENIED, 'access denied by policy to get "%s" from "%s"'),
   secretGet: entry('ERR_SECRET_GET', 500, INTERNAL, 'failed getting secret with key %s from secret store %s: %s'),
+  secretBulkGet: entry('ERR_SECRET_GET', 500, INTERNAL, 'failed getting secrets from secret store %s: %s'),
 
   // Configuration
   configurationStoreNotConfigured: entry('ERR_CONFIGURATION_STORE_NOT_CONFIGURED', 500, FAILED_PRECONDITION, 'configuration stores not configured'),

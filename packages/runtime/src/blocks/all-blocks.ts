@@ -1,11 +1,13 @@
 import type { SidecarBlock, SidecarContext } from './sidecar-block.js';
 import { stateBlock } from './state/state-block.js';
+import { secretsBlock } from './secrets/secrets-block.js';
 import { pubsubBlock } from './pubsub/pubsub-block.js';
 
 /** Every building block of the sidecar, in start order; one line per block. */
 export function createBlocks(context: SidecarContext): SidecarBlock[] {
   return [
     stateBlock(context),
+    secretsBlock(context),
     pubsubBlock(context),
   ];
 }
