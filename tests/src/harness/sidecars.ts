@@ -72,4 +72,33 @@ ${extraYaml}`);
   return resources;
 }
 
+/** Component YAML for an in-memory pub/sub named `name`. */
+export function inMemoryPubSubYaml(name = 'pubsub'): string {
+  return `---
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: ${name}
+spec:
+  type: pubsub.in-memory
+  version: v1
+`;
+}
+
+/** Component YAML for the embedded durable pub/sub in `file`. */
+export function sqlitePubSubYaml(file: string, name = 'pubsub', extraMetadata = ''): string {
+  return `---
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: ${name}
+spec:
+  type: pubsub.sqlite
+  version: v1
+  metadata:
+  - name: connectionString
+    value: ${file}
+${extraMetadata}`;
+}
+
 export { tempDir };
