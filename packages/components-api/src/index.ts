@@ -9,3 +9,7 @@ export * from './query-evaluator.js';
 export * from './conformance/state-conformance.js';
 export * from './secretstore.js';
 export * from './conformance/secretstore-conformance.js';
+export * from './lock.js';
+export * from './configuration.js';
+export * from './conformance/lock-conformance.js';
+export * from './conformance/configuration-conformance.js';
