@@ -3,6 +3,7 @@ import { InMemoryStateStore, inMemoryMetadata } from './in-memory.js';
 import { SqliteStateStore } from './sqlite.js';
 import { sqliteMetadata } from './sqlite-settings.js';
 import { registerLocalSecretStores } from './register-secret-stores.js';
+import { registerLockAndConfigurationStores } from './register-lock-configuration.js';
 
 export { InMemoryStateStore, inMemoryMetadata } from './in-memory.js';
 export { SqliteStateStore } from './sqlite.js';
@@ -10,6 +11,10 @@ export { sqliteMetadata, parseSqliteSettings, parseConnectionString, type Sqlite
 export { LocalFileSecretStore, localFileSecretStoreMetadata } from './local-file-secret-store.js';
 export { LocalEnvSecretStore, localEnvSecretStoreMetadata } from './local-env-secret-store.js';
 export { registerLocalSecretStores } from './register-secret-stores.js';
+export { InMemoryLockStore, inMemoryLockMetadata } from './lock-in-memory.js';
+export { SqliteLockStore, sqliteLockMetadata } from './lock-sqlite.js';
+export { SqliteConfigurationStore, sqliteConfigurationMetadata } from './configuration-sqlite.js';
+export { registerLockAndConfigurationStores } from './register-lock-configuration.js';
 
 /** Registers the components that need no external server: `state.in-memory`, `state.sqlite` and the local secret stores. */
 export function registerEmbeddedComponents(registry: ComponentRegistry): void {
@@ -31,4 +36,5 @@ export function registerEmbeddedComponents(registry: ComponentRegistry): void {
     create: () => new SqliteStateStore(),
   });
   registerLocalSecretStores(registry);
+  registerLockAndConfigurationStores(registry);
 }
