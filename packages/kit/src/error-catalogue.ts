@@ -92,10 +92,17 @@ export const errorCatalogue = {
   configurationStoreNotConfigured: entry('ERR_CONFIGURATION_STORE_NOT_CONFIGURED', 500, FAILED_PRECONDITION, 'configuration stores not configured'),
   configurationStoreNotFound: entry('ERR_CONFIGURATION_STORE_NOT_FOUND', 400, INVALID_ARGUMENT, 'configuration store %s not found'),
   configurationGet: entry('ERR_CONFIGURATION_GET', 500, INTERNAL, 'failed to get %s from Configuration store %s: %s'),
+  // daprd answers the HTTP subscribe with 500 but the gRPC one with InvalidArgument.
+  configurationSubscribe: entry('ERR_CONFIGURATION_SUBSCRIBE', 500, INVALID_ARGUMENT, 'failed to subscribe %s from Configuration store %s: %s'),
+  configurationUnsubscribe: entry('ERR_CONFIGURATION_UNSUBSCRIBE', 500, INTERNAL, 'failed to unsubscribe to configuration request %s: %s'),
+  configurationAppChannelNil: entry('ERR_APP_CHANNEL_NIL', 500, INTERNAL, 'app channel is not initialized. cannot subscribe to configuration updates'),
 
   // Lock
   lockStoreNotConfigured: entry('ERR_LOCK_STORE_NOT_CONFIGURED', 500, FAILED_PRECONDITION, 'lock store is not configured'),
   lockStoreNotFound: entry('ERR_LOCK_STORE_NOT_FOUND', 400, INVALID_ARGUMENT, 'lock store %s not found'),
+  lockResourceIdEmpty: entry('ERR_MALFORMED_REQUEST', 400, INVALID_ARGUMENT, 'ResourceId is empty in lock store %s'),
+  lockOwnerEmpty: entry('ERR_MALFORMED_REQUEST', 400, INVALID_ARGUMENT, 'LockOwner is empty in lock store %s'),
+  lockExpiryNotPositive: entry('ERR_MALFORMED_REQUEST', 400, INVALID_ARGUMENT, 'ExpiryInSeconds is not positive in lock store %s'),
   lockTry: entry('ERR_TRY_LOCK', 500, INTERNAL, 'failed to try acquiring lock: %s'),
   lockUnlock: entry('ERR_UNLOCK', 500, INTERNAL, 'failed to release lock: %s'),
 } as const satisfies Record<string, ErrorEntry>;
