@@ -40,7 +40,7 @@ async function bulkPublish(pubsub: PubSubApi, context: RequestContext): Promise<
   const seen = new Set<string>();
   const entries: BulkEntryInput[] = body.map((raw: unknown, index) => {
     if (typeof raw !== 'object' || raw === null) throw daprError('pubsubEvents', topic, pubsubName, `entry ${index} is not an object`);
-    const entry = raw as Record<string, unknown>;
+    const entry = caseInsensitive(raw as Record<string, unknown>);
     const entryId = entry.entryId;
     if (typeof entryId !== 'string' || entryId === '') throw daprError('pubsubEvents', topic, pubsubName, `entry ${index} has no entryId`);
     if (seen.has(entryId)) throw daprError('pubsubEvents', topic, pubsubName, `entryId ${entryId} is duplicated`);
@@ -54,7 +54,23 @@ async function bulkPublish(pubsub: PubSubApi, context: RequestContext): Promise<
     sendEmpty(context.res);
     return;
   }
-  sendJson(context.res, 500, { failedEntries: failed, errorCode: 'ERR_PUBSUB_PUBLISH_MESSAGE' });
+  // `entryID` too: the JS SDK matches failed entries on that spelling.
+  const failedEntries = failed.map((entry) => ({ entryId: entry.entryId, entryID: entry.entryId, error: entry.error }));
+  sendJson(context.res, 500, { failedEntries, errorCode: 'ERR_PUBSUB_PUBLISH_MESSAGE' });
+}
+
+/**
+ * daprd decodes request JSON with Go's case-insensitive field matching, so `entryID` (as the JS SDK
+ * sends it) is `entryId`. Returns the entry with its known fields under their canonical names.
+ */
+function caseInsensitive(entry: Record<string, unknown>): Record<string, unknown> {
+  const canonical = ['entryId', 'event', 'contentType', 'metadata'];
+  const result: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(entry)) {
+    const name = canonical.find((candidate) => candidate.toLowerCase() === key.toLowerCase()) ?? key;
+    if (!(name in result) || key === name) result[name] = value;
+  }
+  return result;
 }
 
 /** A string event with a non-JSON content type is sent as its text; anything else as JSON. */
