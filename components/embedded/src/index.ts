@@ -2,12 +2,14 @@ import type { ComponentRegistry } from '@outrigger/components-api';
 import { InMemoryStateStore, inMemoryMetadata } from './in-memory.js';
 import { SqliteStateStore } from './sqlite.js';
 import { sqliteMetadata } from './sqlite-settings.js';
+import { registerBindingComponents } from './bindings/register-bindings.js';
 import { registerLocalSecretStores } from './register-secret-stores.js';
 import { registerLockAndConfigurationStores } from './register-lock-configuration.js';
 
 export { InMemoryStateStore, inMemoryMetadata } from './in-memory.js';
 export { SqliteStateStore } from './sqlite.js';
 export { sqliteMetadata, parseSqliteSettings, parseConnectionString, type SqliteSettings } from './sqlite-settings.js';
+export { registerBindingComponents } from './bindings/register-bindings.js';
 export { LocalFileSecretStore, localFileSecretStoreMetadata } from './local-file-secret-store.js';
 export { LocalEnvSecretStore, localEnvSecretStoreMetadata } from './local-env-secret-store.js';
 export { registerLocalSecretStores } from './register-secret-stores.js';
@@ -35,6 +37,7 @@ export function registerEmbeddedComponents(registry: ComponentRegistry): void {
     metadata: sqliteMetadata,
     create: () => new SqliteStateStore(),
   });
+  registerBindingComponents(registry);
   registerLocalSecretStores(registry);
   registerLockAndConfigurationStores(registry);
 }
