@@ -132,7 +132,8 @@ export class Sidecar implements SidecarIntrospection {
       name: component.name,
       type: component.resource.spec.type,
       version: component.resource.spec.version,
-      capabilities: capabilities(component.registration.block, component.instance),
+      capabilities: [...this.blocks.map((block) => block.componentCapabilities?.(component)).find((found) => found !== undefined)
+        ?? capabilities(component.registration.block, component.instance)],
     }));
     const options = this.options;
     const contributed = Object.assign({}, ...this.blocks.map((block) => block.metadata?.() ?? {})) as Record<string, unknown>;

@@ -2,6 +2,7 @@ import type { SidecarBlock, SidecarContext } from './sidecar-block.js';
 import { stateBlock } from './state/state-block.js';
 import { secretsBlock } from './secrets/secrets-block.js';
 import { pubsubBlock } from './pubsub/pubsub-block.js';
+import { bindingsBlock } from './bindings/bindings-block.js';
 import { lockBlock } from './lock/lock-block.js';
 import { configurationBlock } from './configuration/configuration-block.js';
 
@@ -11,6 +12,7 @@ export function createBlocks(context: SidecarContext): SidecarBlock[] {
     stateBlock(context),
     secretsBlock(context),
     pubsubBlock(context),
+    bindingsBlock(context),
     lockBlock(context),
     configurationBlock(context),
   ];

@@ -1,7 +1,7 @@
 import type { Logger } from '@outrigger/kit';
 import type { RouteDefinition } from '../api/http/route-types.js';
 import type { HttpAppChannel } from '../app-channel/http-app-channel.js';
-import type { ComponentHost } from '../components/component-host.js';
+import type { ComponentHost, LoadedComponent } from '../components/component-host.js';
 import type { SidecarOptions } from '../options/sidecar-options.js';
 import type { LoadedResources } from '../resources/load-resources.js';
 
@@ -27,6 +27,8 @@ export interface SidecarBlock {
   startInbound?(): Promise<void>;
   /** Stops taking new inbound work; called first on shutdown. */
   stopInbound?(): Promise<void>;
+  /** The metadata API's `capabilities` for a component of this block; undefined for components it does not own. */
+  componentCapabilities?(component: LoadedComponent): readonly string[] | undefined;
   /** Fields merged into `GET /v1.0/metadata`, e.g. `{ subscriptions: [...] }`. */
   metadata?(): Record<string, unknown>;
   close?(): Promise<void>;

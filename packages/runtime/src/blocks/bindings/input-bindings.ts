@@ -1,0 +1,130 @@
+import { errorMessage, type Logger } from '@outrigger/kit';
+import type { BindingEvent, BindingReader, InputBinding } from '@outrigger/components-api';
+import type { HttpAppChannel } from '../../app-channel/http-app-channel.js';
+import type { ComponentHost, LoadedComponent } from '../../components/component-host.js';
+import { metadataAsHeaders } from '../pubsub/delivery.js';
+import { inputBindings, inputRoute } from './binding-components.js';
+
+export interface InputBindingRunnerOptions {
+  readonly components: ComponentHost;
+  readonly appChannel: HttpAppChannel | undefined;
+  readonly logger: Logger;
+  /** How long the app may take to answer `OPTIONS /{name}` (daprd's default: 3 s). */
+  readonly probeTimeoutMs: number;
+  /** How long `stop` waits for deliveries in flight. */
+  readonly drainTimeoutMs: number;
+}
+
+/** Longest part of an app's error body quoted in a log line. */
+const maxQuotedBody = 512;
+/** Headers the connection owns: event metadata may not set them. */
+const connectionHeaders = new Set(['host', 'content-length', 'connection', 'transfer-encoding', 'keep-alive', 'upgrade', 'te', 'trailer']);
+
+/** Event metadata as request headers (names and values HTTP cannot carry are left out), sent as JSON as daprd does. */
+function eventHeaders(event: BindingEvent): Record<string, string> {
+  const headers = metadataAsHeaders(event.metadata);
+  for (const name of Object.keys(headers)) if (connectionHeaders.has(name)) delete headers[name];
+  return { ...headers, 'content-type': 'application/json' };
+}
+
+/**
+ * Runs the input bindings the app subscribes to: asks the app `OPTIONS /{route}` (2xx or 405: wanted;
+ * anything else: not), unless the component's `direction` names `input`; then posts each event to
+ * `POST /{route}` with the raw bytes and the event metadata as headers. A non-2xx answer or an
+ * unreachable app rejects the component's handler; retrying is the component's choice, as in daprd.
+ */
+export class InputBindingRunner {
+  private readonly readers: { name: string; reader: BindingReader }[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopped = false;
+
+  constructor(private readonly options: InputBindingRunnerOptions) {}
+
+  /** Names of the bindings delivering to the app. */
+  get active(): string[] {
+    return this.readers.map((entry) => entry.name);
+  }
+
+  async start(): Promise<void> {
+    const bindings = inputBindings(this.options.components);
+    if (bindings.length === 0) return;
+    const channel = this.options.appChannel;
+    if (!channel) {
+      this.options.logger.warn(`input bindings ${bindings.map((entry) => entry.component.name).join(', ')} are not read: the sidecar has no app (no --app-port)`);
+      return;
+    }
+    await Promise.all(bindings.map((entry) => this.startOne(channel, entry.component, entry.binding, entry.directions.explicitInput)));
+  }
+
+  /** Stops every reader (no new deliveries), then waits for deliveries in flight, at most `drainTimeoutMs`. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const readers = this.readers.splice(0);
+    await Promise.all(readers.map(({ name, reader }) => reader.close().catch((error: unknown) => {
+      this.options.logger.warn(`stopping input binding ${name} failed: ${errorMessage(error)}`);
+    })));
+    if (this.inFlight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.options.drainTimeoutMs);
+    });
+    await Promise.race([Promise.allSettled([...this.inFlight]), timeout]);
+    clearTimeout(timer);
+  }
+
+  private async startOne(channel: HttpAppChannel, component: LoadedComponent, binding: InputBinding, explicitInput: boolean): Promise<void> {
+    const { logger } = this.options;
+    const route = inputRoute(component);
+    if (!explicitInput) {
+      let wanted: boolean;
+      try {
+        wanted = await this.probe(channel, route);
+      } catch (error) {
+        logger.error(`input binding ${component.name}: could not invoke OPTIONS method on input binding subscription endpoint "${route}": ${errorMessage(error)}`);
+        return;
+      }
+      if (!wanted) {
+        logger.info(`app has not subscribed to binding ${component.name}.`);
+        return;
+      }
+    }
+    if (this.stopped) return;
+    try {
+      const reader = await binding.read((event) => this.deliver(channel, component.name, route, event));
+      // The sidecar may have started stopping while the reader was being set up.
+      if (this.stopped) await reader.close();
+      else this.readers.push({ name: component.name, reader });
+      logger.info(`input binding ${component.name} delivers to the app at POST ${route}`);
+    } catch (error) {
+      logger.error(`error reading from input binding ${component.name}: ${errorMessage(error)}`);
+    }
+  }
+
+  private async probe(channel: HttpAppChannel, route: string): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${this.options.probeTimeoutMs} ms`)), this.options.probeTimeoutMs);
+    });
+    try {
+      const response = await Promise.race([channel.call('OPTIONS', route, { 'content-type': 'application/json' }), timeout]);
+      return Math.floor(response.status / 100) === 2 || response.status === 405;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private deliver(channel: HttpAppChannel, name: string, route: string, event: BindingEvent): Promise<void> {
+    if (this.stopped) return Promise.reject(new Error(`input binding ${name} is closed`));
+    const delivery = (async () => {
+      const headers = eventHeaders(event);
+      const response = await channel.call('POST', route, headers, event.data);
+      if (response.status < 200 || response.status > 299) {
+        const body = response.body.subarray(0, maxQuotedBody).toString('utf8');
+        throw new Error(`fails to send binding event to http app channel, status code: ${response.status} body: ${body}`);
+      }
+    })();
+    this.inFlight.add(delivery);
+    void delivery.catch(() => undefined).finally(() => this.inFlight.delete(delivery));
+    return delivery;
+  }
+}
