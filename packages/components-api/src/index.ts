@@ -7,6 +7,7 @@ export * from './bindings.js';
 export * from './state-ttl.js';
 export * from './query-evaluator.js';
 export * from './conformance/state-conformance.js';
+export * from './conformance/pubsub-conformance.js';
 export * from './secretstore.js';
 export * from './conformance/secretstore-conformance.js';
 export * from './lock.js';
