@@ -5,6 +5,7 @@ import { sqliteMetadata } from './sqlite-settings.js';
 import { registerBindingComponents } from './bindings/register-bindings.js';
 import { registerLocalSecretStores } from './register-secret-stores.js';
 import { registerLockAndConfigurationStores } from './register-lock-configuration.js';
+import { registerEmbeddedPubSubs } from './register-pubsub.js';
 
 export { InMemoryStateStore, inMemoryMetadata } from './in-memory.js';
 export { SqliteStateStore } from './sqlite.js';
@@ -17,8 +18,13 @@ export { InMemoryLockStore, inMemoryLockMetadata } from './lock-in-memory.js';
 export { SqliteLockStore, sqliteLockMetadata } from './lock-sqlite.js';
 export { SqliteConfigurationStore, sqliteConfigurationMetadata } from './configuration-sqlite.js';
 export { registerLockAndConfigurationStores } from './register-lock-configuration.js';
+export { InMemoryPubSub, inMemoryPubSubMetadata } from './pubsub-in-memory.js';
+export { InMemoryBroker } from './pubsub-in-memory-broker.js';
+export { SqlitePubSub } from './pubsub-sqlite.js';
+export { sqlitePubSubMetadata, parseSqlitePubSubSettings, type SqlitePubSubSettings } from './pubsub-sqlite-settings.js';
+export { registerEmbeddedPubSubs } from './register-pubsub.js';
 
-/** Registers the components that need no external server: `state.in-memory`, `state.sqlite` and the local secret stores. */
+/** Registers the components that need no external server: state stores, pub/sub brokers, bindings, secret, lock and configuration stores. */
 export function registerEmbeddedComponents(registry: ComponentRegistry): void {
   registry.register({
     type: 'state.in-memory',
@@ -40,4 +46,5 @@ export function registerEmbeddedComponents(registry: ComponentRegistry): void {
   registerBindingComponents(registry);
   registerLocalSecretStores(registry);
   registerLockAndConfigurationStores(registry);
+  registerEmbeddedPubSubs(registry);
 }

@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { ComponentRegistry, runPubSubConformance, type PubSubMessage } from '@outrigger/components-api';
+import { delay, waitFor } from '@outrigger/kit';
+import { registerEmbeddedComponents, SqlitePubSub } from './index.js';
+import { testContext } from './testing/context.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'outrigger-pubsub-sqlite-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+async function open(metadata: Record<string, string>): Promise<SqlitePubSub> {
+  const pubsub = new SqlitePubSub();
+  await pubsub.init(testContext(metadata));
+  return pubsub;
+}
+
+const bytes = (text: string): Uint8Array => new Uint8Array(Buffer.from(text));
+const text = (message: PubSubMessage): string => Buffer.from(message.data).toString();
+
+/** Rows left in the broker's tables, read straight from the file. */
+function rows(file: string, prefix = 'pubsub_'): { messages: number; deliveries: number } {
+  const db = new Database(file, { readonly: true });
+  try {
+    const count = (table: string): number => (db.prepare(`SELECT count(*) AS n FROM ${prefix}${table}`).get() as { n: number }).n;
+    return { messages: count('messages'), deliveries: count('deliveries') };
+  } finally {
+    db.close();
+  }
+}
+
+const conformanceFile = join(dir, 'conformance.db');
+runPubSubConformance({ name: 'pubsub.sqlite', create: (consumerId) => open({ connectionString: conformanceFile, consumerID: consumerId }) });
+
+describe('pubsub.sqlite', () => {
+  it('is registered with its metadata fields', () => {
+    const registry = new ComponentRegistry();
+    registerEmbeddedComponents(registry);
+    const registration = registry.resolve('pubsub.sqlite', 'v1');
+    assert.equal(registration.block, 'pubsub');
+    assert.ok(registration.metadata.find((field) => field.name === 'connectionString')?.required);
+    assert.equal(registration.metadata.find((field) => field.name === 'visibilityTimeout')?.default, '30s');
+    assert.ok(registration.create() instanceof SqlitePubSub);
+  });
+
+  it('keeps published messages across close and reopen', async () => {
+    const file = join(dir, 'reopen.db');
+    const first = await open({ connectionString: file, consumerID: 'g' });
+    // Subscribing once registers the group; from then on it receives every publish.
+    await (await first.subscribe({ topic: 't' }, async () => undefined)).close();
+    for (const n of [1, 2, 3]) await first.publish({ topic: 't', data: bytes(`m${n}`), contentType: 'text/plain', metadata: { n: String(n) } });
+    await first.close();
+
+    const second = await open({ connectionString: file, consumerID: 'g' });
+    const got: PubSubMessage[] = [];
+    await second.subscribe({ topic: 't' }, async (message) => { got.push(message); });
+    await waitFor('the three messages', () => got.length >= 3);
+    assert.deepEqual(got.map(text), ['m1', 'm2', 'm3'], 'in publish order');
+    assert.deepEqual(got.map((message) => [message.contentType, message.metadata?.n]), [['text/plain', '1'], ['text/plain', '2'], ['text/plain', '3']]);
+    await waitFor('the acknowledgements', () => rows(file).deliveries === 0);
+    assert.equal(rows(file).messages, 0, 'acknowledged messages are deleted');
+    await second.close();
+  });
+
+  it('stores nothing for a topic no group has subscribed to, and delivers only what comes after', async () => {
+    const file = join(dir, 'no-group.db');
+    const pubsub = await open({ connectionString: file, consumerID: 'g' });
+    await pubsub.publish({ topic: 't', data: bytes('before') });
+    assert.deepEqual(rows(file), { messages: 0, deliveries: 0 });
+    const got: string[] = [];
+    await pubsub.subscribe({ topic: 't' }, async (message) => { got.push(text(message)); });
+    await pubsub.publish({ topic: 't', data: bytes('after') });
+    await waitFor('the later message', () => got.includes('after'));
+    assert.deepEqual(got, ['after']);
+    await pubsub.close();
+  });
+
+  it('keeps one message row for all groups and deletes it after the last group acknowledges', async () => {
+    const file = join(dir, 'fan-out.db');
+    const [a, b] = [await open({ connectionString: file, consumerID: 'a' }), await open({ connectionString: file, consumerID: 'b' })];
+    await (await b.subscribe({ topic: 't' }, async () => undefined)).close();
+    const gotA: string[] = [];
+    await a.subscribe({ topic: 't' }, async (message) => { gotA.push(text(message)); });
+    await a.publish({ topic: 't', data: bytes('x') });
+    await waitFor('group a to acknowledge', () => gotA.length === 1 && rows(file).deliveries === 1);
+    assert.deepEqual(rows(file), { messages: 1, deliveries: 1 }, 'group b still has its delivery');
+    const gotB: string[] = [];
+    await b.subscribe({ topic: 't' }, async (message) => { gotB.push(text(message)); });
+    await waitFor('group b to acknowledge', () => rows(file).messages === 0);
+    assert.deepEqual(gotB, ['x']);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('renews the leases of a slow handler, so no other consumer gets its message meanwhile', async () => {
+    const file = join(dir, 'renew.db');
+    const settings = { connectionString: file, consumerID: 'g', visibilityTimeout: '200ms', pollInterval: '10ms' };
+    const [slow, other] = [await open(settings), await open(settings)];
+    let slowRuns = 0;
+    let slowDone = false;
+    const otherGot: string[] = [];
+    await slow.subscribe({ topic: 't' }, async () => {
+      slowRuns += 1;
+      // Work lasting several visibility timeouts.
+      await delay(800);
+      slowDone = true;
+    });
+    await slow.publish({ topic: 't', data: bytes('long-job') });
+    await waitFor('the slow handler to start', () => slowRuns > 0);
+    // Polling every 10 ms through the rest of the slow run: it would see the message if the lease lapsed.
+    await other.subscribe({ topic: 't' }, async (message) => { otherGot.push(text(message)); });
+    await waitFor('the slow handler to finish', () => slowDone);
+    await Promise.all([slow.close(), other.close()]);
+    // Either consumer (the slow one has free slots too) would take the message again if its lease lapsed.
+    assert.equal(slowRuns, 1, 'the slow consumer got the message once');
+    assert.deepEqual(otherGot, [], 'the other consumer never got it');
+    assert.deepEqual(rows(file), { messages: 0, deliveries: 0 });
+  });
+
+  it('deletes expired messages and, with a retention period, old ones in cleanup()', async () => {
+    const file = join(dir, 'cleanup.db');
+    const pubsub = await open({ connectionString: file, consumerID: 'g', retentionPeriod: '1h', cleanupInterval: '0' });
+    await (await pubsub.subscribe({ topic: 't' }, async () => undefined)).close();
+    const publishedAt = Date.now();
+    await pubsub.publish({ topic: 't', data: bytes('short'), metadata: { ttlInSeconds: '1' } });
+    await pubsub.publish({ topic: 't', data: bytes('kept') });
+    assert.equal(pubsub.cleanup(), 0, 'nothing is stale yet');
+    await waitFor('the TTL to pass', () => Date.now() > publishedAt + 1_100, 5_000);
+    assert.equal(pubsub.cleanup(), 1);
+    assert.deepEqual(rows(file), { messages: 1, deliveries: 1 });
+    await pubsub.close();
+
+    const strict = await open({ connectionString: file, consumerID: 'g', retentionPeriod: '1ms', cleanupInterval: '0' });
+    await waitFor('the message to be older than 1 ms', () => Date.now() > publishedAt + 2, 1_000);
+    assert.equal(strict.cleanup(), 1);
+    assert.deepEqual(rows(file), { messages: 0, deliveries: 0 });
+    await strict.close();
+  });
+
+  it('publishes the valid entries of a bulk in one go and reports the invalid ones', async () => {
+    const file = join(dir, 'bulk.db');
+    const pubsub = await open({ connectionString: file, consumerID: 'g' });
+    await (await pubsub.subscribe({ topic: 't' }, async () => undefined)).close();
+    const failed = await pubsub.bulkPublish('t', [
+      { entryId: '1', topic: 't', data: bytes('a') },
+      { entryId: '2', topic: 't', data: bytes('b'), metadata: { ttlInSeconds: 'never' } },
+      { entryId: '3', topic: 't', data: bytes('c') },
+    ]);
+    assert.deepEqual(failed.map((entry) => entry.entryId), ['2']);
+    assert.match(failed[0]?.error ?? '', /ttlInSeconds/);
+    assert.deepEqual(rows(file), { messages: 2, deliveries: 2 });
+    await pubsub.close();
+  });
+
+  it('uses its own table prefix, so it can share a file with state.sqlite', async () => {
+    const file = join(dir, 'prefix.db');
+    const pubsub = await open({ connectionString: file, consumerID: 'g', tablePrefix: 'broker_' });
+    await pubsub.subscribe({ topic: 't' }, async () => undefined);
+    await pubsub.close();
+    const db = new Database(file, { readonly: true });
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((row) => row.name);
+    db.close();
+    assert.deepEqual(tables, ['broker_deliveries', 'broker_messages', 'broker_meta', 'broker_topic_groups']);
+  });
+
+  it('works on a process-local :memory: database', async () => {
+    const pubsub = await open({ connectionString: ':memory:', consumerID: 'g' });
+    const got: string[] = [];
+    await pubsub.subscribe({ topic: 't' }, async (message) => { got.push(text(message)); });
+    await pubsub.publish({ topic: 't', data: bytes('hello') });
+    await waitFor('the message', () => got.length === 1);
+    assert.deepEqual(got, ['hello']);
+    await pubsub.close();
+  });
+
+  it('validates its metadata', async () => {
+    await assert.rejects(open({}), { name: 'MetadataError', message: /connectionString/ });
+    await assert.rejects(open({ connectionString: ':memory:', visibilityTimeout: '10ms' }), { name: 'MetadataError', message: /visibilityTimeout/ });
+    await assert.rejects(open({ connectionString: ':memory:', pollInterval: 'often' }), { name: 'MetadataError', message: /pollInterval/ });
+    await assert.rejects(open({ connectionString: ':memory:', tablePrefix: 'x; DROP' }), { name: 'MetadataError', message: /tablePrefix/ });
+    await assert.rejects(open({ connectionString: ':memory:', maxDeliveryBatch: '0' }), { name: 'MetadataError' });
+    await assert.rejects(open({ connectionString: `file:${join(dir, 'ro.db')}?mode=ro` }), { name: 'MetadataError', message: /read-only/ });
+  });
+});
