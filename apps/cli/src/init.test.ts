@@ -17,11 +17,15 @@ describe('initHome', () => {
     return join(dir, 'home with space');
   };
 
-  it('writes a sqlite state store usable for actors and an empty configuration', () => {
+  it('writes a sqlite state store usable for actors, a sqlite pub/sub and an empty configuration', () => {
     const home = tempHome();
     const result = initHome(home);
     assert.deepEqual(result.kept, []);
-    assert.equal(result.written.length, 2);
+    assert.equal(result.written.length, 3);
+    const pubsub = parse(readFileSync(join(home, 'components', 'pubsub.yaml'), 'utf8')) as { metadata: { name: string }; spec: { type: string; metadata: { name: string; value: string }[] } };
+    assert.equal(pubsub.metadata.name, 'pubsub');
+    assert.equal(pubsub.spec.type, 'pubsub.sqlite');
+    assert.deepEqual(pubsub.spec.metadata, [{ name: 'connectionString', value: join(home, 'pubsub.db') }]);
     const component = parse(readFileSync(join(home, 'components', 'statestore.yaml'), 'utf8')) as {
       kind: string; metadata: { name: string }; spec: { type: string; metadata: { name: string; value: string }[] };
     };
@@ -42,10 +46,10 @@ describe('initHome', () => {
     writeFileSync(join(home, 'config.yaml'), 'mine\n');
     const result = initHome(home);
     assert.deepEqual(result.kept, [join(home, 'config.yaml')]);
-    assert.deepEqual(result.written, [join(home, 'components', 'statestore.yaml')]);
+    assert.deepEqual(result.written, [join(home, 'components', 'statestore.yaml'), join(home, 'components', 'pubsub.yaml')]);
     assert.equal(readFileSync(join(home, 'config.yaml'), 'utf8'), 'mine\n');
     const again = initHome(home);
     assert.equal(again.written.length, 0);
-    assert.equal(again.kept.length, 2);
+    assert.equal(again.kept.length, 3);
   });
 });

@@ -16,8 +16,8 @@ const quoted = (value: string): string => JSON.stringify(value);
 
 /**
  * The default files under the Outrigger home, in the spirit of `dapr init`: a state store good for
- * actors and a Configuration. Everything is embedded (SQLite), so no Docker and no server.
- * A `pubsub.yaml` (`pubsub.sqlite`) is to be added to this list once that component exists.
+ * actors, a durable pub/sub broker shared by every app on the machine, and a Configuration.
+ * Everything is embedded (SQLite), so no Docker and no server.
  */
 export function defaultFiles(home: string): DefaultFile[] {
   return [
@@ -37,7 +37,20 @@ spec:
       value: "true"
 `,
     },
-    // pubsub.yaml (pubsub.sqlite) goes here.
+    {
+      path: join(componentsDir(home), 'pubsub.yaml'),
+      content: `apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: pubsub
+spec:
+  type: pubsub.sqlite
+  version: v1
+  metadata:
+    - name: connectionString
+      value: ${quoted(join(home, 'pubsub.db'))}
+`,
+    },
     {
       path: configFile(home),
       content: `apiVersion: dapr.io/v1alpha1
