@@ -71,7 +71,7 @@ describe('outrigger run (integration)', () => {
       assert.ok(instance);
       sandbox.track(appPid, instance.daprdPid);
       const metadata = JSON.parse((await sidecarRequest(httpPort, 'GET', '/v1.0/metadata')).body) as { components: { name: string; type: string }[] };
-      assert.deepEqual(metadata.components.map((component) => [component.name, component.type]), [['statestore', 'state.sqlite']]);
+      assert.deepEqual(metadata.components.map((component) => [component.name, component.type]), [['pubsub', 'pubsub.sqlite'], ['statestore', 'state.sqlite']]);
 
       await sidecarRequest(httpPort, 'GET', '/v1.0/invoke/echo/method/exit?code=3');
       const { code } = await run.exited;
