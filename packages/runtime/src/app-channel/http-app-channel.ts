@@ -57,19 +57,26 @@ export class HttpAppChannel {
 
   /**
    * Makes one call into the app and reads the whole answer; for deliveries the sidecar starts itself
-   * (events, bindings, configuration updates). Counted in `inFlight` like proxied calls.
+   * (events, bindings, configuration updates). Counted in `inFlight` like proxied calls. `signal`
+   * abandons the call (a probe with a deadline), so a hung app cannot hold the pool open at shutdown.
    */
-  async call(method: string, path: string, headers: Record<string, string>, body?: Uint8Array | string): Promise<AppResponse> {
+  async call(method: string, path: string, headers: Record<string, string>, body?: Uint8Array | string, signal?: AbortSignal): Promise<AppResponse> {
     const allHeaders: Record<string, string> = { ...headers };
     if (this.options.appApiToken) allHeaders['dapr-api-token'] = this.options.appApiToken;
     return this.gate.run(async () => {
-      const response = await this.agent.request({ origin: this.origin, path, method: method as Dispatcher.HttpMethod, headers: allHeaders, body: body ?? null });
+      const response = await this.agent.request({
+        origin: this.origin, path, method: method as Dispatcher.HttpMethod, headers: allHeaders, body: body ?? null, ...(signal ? { signal } : {}),
+      });
       const bytes = Buffer.from(await response.body.arrayBuffer());
       return { status: response.statusCode, headers: response.headers as Record<string, string | string[] | undefined>, body: bytes };
     });
   }
 
+  /**
+   * Ends every connection. The sidecar calls it after waiting for calls in flight (bounded by the grace
+   * period), so a call still open belongs to a hung app: it is abandoned rather than waited for forever.
+   */
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.agent.destroy();
   }
 }

@@ -72,8 +72,8 @@ describe('input bindings', () => {
 
   after(async () => {
     await host.closeAll();
-    await channel.close();
     app.closeAllConnections();
+    await channel.close();
     await new Promise((resolve) => app.close(resolve));
   });
 

@@ -101,15 +101,12 @@ export class InputBindingRunner {
   }
 
   private async probe(channel: HttpAppChannel, route: string): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.options.probeTimeoutMs} ms`)), this.options.probeTimeoutMs);
-    });
+    const signal = AbortSignal.timeout(this.options.probeTimeoutMs);
     try {
-      const response = await Promise.race([channel.call('OPTIONS', route, { 'content-type': 'application/json' }), timeout]);
+      const response = await channel.call('OPTIONS', route, { 'content-type': 'application/json' }, undefined, signal);
       return Math.floor(response.status / 100) === 2 || response.status === 405;
-    } finally {
-      clearTimeout(timer);
+    } catch (error) {
+      throw signal.aborted ? new Error(`no answer within ${this.options.probeTimeoutMs} ms`) : error;
     }
   }
 
