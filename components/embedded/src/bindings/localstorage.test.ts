@@ -48,6 +48,7 @@ describe('bindings.localstorage', () => {
     await assert.rejects(invoke('get', { fileName: 'a/b.txt' }), /file not found: a\/b\.txt/);
     await assert.rejects(invoke('delete', { fileName: 'a/b.txt' }), /file not found/);
     await invoke('delete', { fileName: 'c.json' });
+    await assert.rejects(invoke('list', { fileName: 'nosuch' }), /^Error: file not found: nosuch$/);
   });
 
   it('names a created file with a UUID when no fileName is given', async () => {

@@ -76,7 +76,7 @@ export class LocalStorageBinding implements OutputBinding {
   /** Absolute paths of every file below the folder `fileName` (the root by default), as Dapr answers. */
   private async list(fileName: string): Promise<BindingInvokeResponse> {
     const folder = fileName === '' ? this.root : (await this.resolveFile(fileName)).absolute;
-    if (!(await stat(folder)).isDirectory()) throw new Error(`unable to list files as the file specified is not a directory: ${fileName}`);
+    if (!(await stat(folder).catch(notFound(fileName))).isDirectory()) throw new Error(`unable to list files as the file specified is not a directory: ${fileName}`);
     return { data: json(await walk(folder)) };
   }
 
