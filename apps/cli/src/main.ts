@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { runtimeVersion } from '@outrigger/runtime';
 import { initCommand } from './commands/init.js';
 import { listCommand } from './commands/list.js';
+import { prestopCommand } from './commands/prestop.js';
 import { runCommand } from './commands/run.js';
 import { sidecarCommand } from './commands/sidecar.js';
 import { stopCommand } from './commands/stop.js';
@@ -18,5 +19,6 @@ program.addCommand(runCommand());
 program.addCommand(initCommand());
 program.addCommand(listCommand());
 program.addCommand(stopCommand());
+program.addCommand(prestopCommand());
 
 await program.parseAsync(process.argv);

@@ -58,6 +58,8 @@ export const errorCatalogue = {
   directInvokeNoAppId: entry('ERR_DIRECT_INVOKE', 404, NOT_FOUND, 'failed getting app id either from the URL path or the header dapr-app-id'),
     directInvokeAppNotFound: entry('ERR_DIRECT_INVOKE', 500, INTERNAL, 'failed to invoke, id: %s, err: couldn\'t find service: %s'),
   directInvokeNotReady: entry('ERR_DIRECT_INVOKE_NOT_READY', 500, INTERNAL, 'invoke API is not ready'),
+  appUnhealthy: entry('ERR_DIRECT_INVOKE', 500, INTERNAL, 'failed to invoke, id: %s, err: app is not in a healthy state'),
+  appNotReady: entry('ERR_DIRECT_INVOKE', 503, UNAVAILABLE, 'failed to invoke, id: %s, err: the app is not ready yet'),
   appChannelNil: entry('ERR_DIRECT_INVOKE', 500, INTERNAL, 'failed to invoke, id: %s, err: cannot invoke local endpoint: app channel not initialized'),
 
   // Metadata, health and shutdown

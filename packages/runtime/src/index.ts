@@ -6,3 +6,4 @@ export * from './resources/load-resources.js';
 export * from './components/component-host.js';
 export * from './component-registry.js';
 export * from './nameresolution/local-registry.js';
+export { prestopPath } from './api/http/lifecycle-routes.js';

@@ -4,6 +4,7 @@ import { createLogger, delay, errorMessage, type Logger } from '@outrigger/kit';
 import type { ComponentRegistry, StateStore } from '@outrigger/components-api';
 import { HttpApiServer } from './api/http/http-api-server.js';
 import { handleInvocation } from './api/http/invoke-routes.js';
+import { lifecycleRoutes } from './api/http/lifecycle-routes.js';
 import { metadataRoutes, type SidecarIntrospection } from './api/http/metadata-routes.js';
 import { HttpAppChannel } from './app-channel/http-app-channel.js';
 import { InvokeService } from './blocks/invoke/invoke-service.js';
@@ -13,7 +14,7 @@ import { ComponentHost } from './components/component-host.js';
 import { createDefaultRegistry } from './component-registry.js';
 import { InternalServer } from './internal/internal-server.js';
 import { Readiness } from './lifecycle/readiness.js';
-import { waitForPort } from './lifecycle/wait-for-port.js';
+import { AppLifecycle } from './lifecycle/app-lifecycle.js';
 import { LocalRegistry } from './nameresolution/local-registry.js';
 import type { SidecarOptions } from './options/sidecar-options.js';
 import { loadConfigurationFile, loadResources, type LoadedResources } from './resources/load-resources.js';
@@ -40,7 +41,6 @@ export class Sidecar implements SidecarIntrospection {
   private readonly host: ComponentHost;
   private readonly extended = new Map<string, string>();
   private readonly registrationId = randomUUID();
-  private readonly abort = new AbortController();
   private resources: LoadedResources | undefined;
   private httpServer: HttpApiServer | undefined;
   private internalServer: InternalServer | undefined;
@@ -50,6 +50,7 @@ export class Sidecar implements SidecarIntrospection {
   private heartbeat: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
   private blocks: SidecarBlock[] = [];
+  private lifecycle: AppLifecycle | undefined;
   private markStopped!: () => void;
 
   constructor(readonly options: SidecarOptions, dependencies: SidecarDependencies = {}) {
@@ -89,13 +90,19 @@ export class Sidecar implements SidecarIntrospection {
     }
     this.invokeService = new InvokeService({
       appId: options.appId, namespace: options.namespace, appChannel: this.appChannel, registry: this.localRegistry,
-      maxBodyBytes: options.maxBodyBytes, logger,
+      maxBodyBytes: options.maxBodyBytes, logger, inboundRefusal: () => this.lifecycle?.inboundRefusal,
     });
     const invoke = this.invokeService;
     const context: SidecarContext = { options, logger, components: this.host, resources: this.resources, appChannel: this.appChannel };
     this.blocks = createBlocks(context);
+    const lifecycle = new AppLifecycle(options, this.readiness, {
+      startInbound: () => this.forEachBlock('starting inbound work', (block) => block.startInbound?.()),
+      stopInbound: () => this.forEachBlock('stopping inbound work', (block) => block.stopInbound?.()),
+      inFlight: () => this.appChannel?.inFlight ?? 0,
+    }, logger);
+    this.lifecycle = lifecycle;
     this.httpServer = new HttpApiServer({
-      routes: [...this.blocks.flatMap((block) => block.routes?.() ?? []), ...metadataRoutes(this)],
+      routes: [...this.blocks.flatMap((block) => block.routes?.() ?? []), ...metadataRoutes(this), ...lifecycleRoutes(lifecycle)],
       fallback: (req, res) => handleInvocation(invoke, req, res),
       apiToken: options.apiToken, maxBodyBytes: options.maxBodyBytes, enableApiLogging: options.enableApiLogging, logger,
     });
@@ -105,7 +112,7 @@ export class Sidecar implements SidecarIntrospection {
     this.internalPort = await this.internalServer.listen(options.internalPort);
     this.register();
     this.readiness.advance('outbound-ready');
-    void this.waitForApp();
+    void lifecycle.waitForApp();
   }
 
   /** Stops gracefully: no new requests, in-flight ones finish (bounded by the grace period), then components close. */
@@ -144,7 +151,13 @@ export class Sidecar implements SidecarIntrospection {
         .filter((feature) => feature.enabled).map((feature) => feature.name),
       actors: [],
       components,
-      extended: { daprRuntimeVersion: runtimeVersion, 'outrigger.phase': this.readiness.phase, ...Object.fromEntries(this.extended) },
+      extended: {
+        daprRuntimeVersion: runtimeVersion,
+        'outrigger.phase': this.readiness.phase,
+        'outrigger.inflight': String(this.appChannel?.inFlight ?? 0),
+        ...(this.lifecycle?.drainProgress ? { 'outrigger.drain': JSON.stringify(this.lifecycle.drainProgress) } : {}),
+        ...Object.fromEntries(this.extended),
+      },
       subscriptions: [],
       httpEndpoints: (this.resources?.httpEndpoints ?? []).map((endpoint) => ({ name: endpoint.metadata.name })),
       appConnectionProperties: {
@@ -175,42 +188,35 @@ export class Sidecar implements SidecarIntrospection {
     this.heartbeat.unref();
   }
 
-  private async waitForApp(): Promise<void> {
-    const { appPort, appChannelAddress } = this.options;
-    if (appPort !== undefined) {
-      this.logger.info(`waiting for the app on ${appChannelAddress}:${appPort}`);
+  /** Runs one step on every block in parallel; a failing block is logged and does not stop the others. */
+  private async forEachBlock(what: string, step: (block: SidecarBlock) => Promise<void> | undefined): Promise<void> {
+    await Promise.all(this.blocks.map(async (block) => {
       try {
-        await waitForPort(appChannelAddress, appPort, this.abort.signal);
-      } catch {
-        return;
-      }
-      this.readiness.advance('app-ready');
-    }
-    for (const block of this.blocks) {
-      try {
-        await block.startInbound?.();
+        await step(block);
       } catch (error) {
-        this.logger.error(`${block.name}: starting inbound work failed: ${errorMessage(error)}`);
+        this.logger.error(`${block.name}: ${what} failed: ${errorMessage(error)}`);
       }
-    }
-    this.readiness.advance('ready');
+    }));
   }
 
   private async drainAndClose(): Promise<void> {
-    this.readiness.advance('draining');
-    this.abort.abort();
+    const forced = this.exitCode !== 0;
     clearInterval(this.heartbeat);
+    if (!forced) await this.lifecycle?.blockShutdown();
     try {
+      // Leave the registry first, so other sidecars send new calls to other instances of the app.
       this.localRegistry?.unregister(this.registrationId);
     } catch (error) {
       this.logger.warn(`leaving the name registry failed: ${errorMessage(error)}`);
     }
-    await Promise.all(this.blocks.map((block) => block.stopInbound?.().catch((error: unknown) => {
-      this.logger.warn(`${block.name}: stopping inbound work failed: ${errorMessage(error)}`);
-    })));
+    const started = Date.now();
+    if (!forced) await this.lifecycle?.drain();
+    this.readiness.advance('draining');
+    this.lifecycle?.stop();
     const closing = Promise.all([this.httpServer?.close(), this.internalServer?.close()]);
-    const deadline = Date.now() + this.options.gracefulShutdownMs;
-    while ((this.httpServer?.inFlight ?? 0) + (this.appChannel?.inFlight ?? 0) > 0 && Date.now() < deadline) await delay(20);
+    // The outbound API served the app during the drain; give its last calls what is left of the grace period.
+    const deadline = started + this.options.gracefulShutdownMs;
+    while (!forced && (this.httpServer?.inFlight ?? 0) > 0 && Date.now() < deadline) await delay(20);
     this.httpServer?.closeAllConnections();
     this.internalServer?.closeAllConnections();
     await closing;

@@ -43,6 +43,8 @@ export interface PairSettings {
   readonly listenAddresses: string | undefined;
   /** Metadata stored in the sidecar besides cliPID/appPID/appCommand (e.g. runTemplatePath). */
   readonly metadata: Readonly<Record<string, string>>;
+  /** Further sidecar flags passed through as given (app health and lifecycle flags). */
+  readonly extraSidecarArgs?: readonly string[];
   readonly appPrefix: string;
   readonly sidecarPrefix: string;
 }
@@ -110,6 +112,7 @@ export function sidecarArgs(spec: PairSpec): string[] {
   if (spec.maxBodySize !== undefined) args.push('--max-body-size', spec.maxBodySize);
   if (spec.httpMaxRequestSize !== undefined) args.push('--dapr-http-max-request-size', String(spec.httpMaxRequestSize));
   if (spec.listenAddresses !== undefined) args.push('--dapr-listen-addresses', spec.listenAddresses);
+  args.push(...(spec.extraSidecarArgs ?? []));
   return args;
 }
 

@@ -4,6 +4,7 @@ import { errorMessage } from '@outrigger/kit';
 import { LocalRegistry, outriggerHome } from '@outrigger/runtime';
 import { exitCodeOf, launchPair, resolvePorts, type PairSettings } from './app-launcher.js';
 import { randomAppId } from './app-id.js';
+import { addLifecycleFlags, lifecycleArgs } from './lifecycle-flags.js';
 import { defaultConfigPath, defaultResourcesPaths, registryFile } from './home-paths.js';
 import { exitWhenFlushed } from './processes.js';
 import { runMultiApp } from './run-multi.js';
@@ -94,6 +95,7 @@ export function runCommand(): Command {
     .option('-f, --run-file <path>', 'run several apps from a run file (dapr run -f format), or a folder with dapr.yaml')
     .addHelpText('after', outputHelp);
 
+  addLifecycleFlags(command);
   command.action(async (args: string[], options: RunOptions) => {
     const printer = new StatusPrinter(options.logAsJson ?? false);
     if (options.runFile !== undefined) {
@@ -104,12 +106,12 @@ export function runCommand(): Command {
       await runMultiApp(options.runFile, printer, options.logAsJson ?? false);
       return;
     }
-    await runSingleApp(args, options, printer);
+    await runSingleApp(args, options, printer, lifecycleArgs(command));
   });
   return command;
 }
 
-async function runSingleApp(args: string[], options: RunOptions, printer: StatusPrinter): Promise<void> {
+async function runSingleApp(args: string[], options: RunOptions, printer: StatusPrinter, extraSidecarArgs: string[]): Promise<void> {
   const home = outriggerHome();
   if (args.length === 0) printer.warning('No application command found; running the Outrigger sidecar alone.');
   const resourcesPaths = [...(options.resourcesPath ?? []), ...(options.componentsPath ?? [])];
@@ -135,6 +137,7 @@ async function runSingleApp(args: string[], options: RunOptions, printer: Status
     httpMaxRequestSize: options.daprHttpMaxRequestSize,
     listenAddresses: options.daprListenAddresses,
     metadata: {},
+    extraSidecarArgs,
     appPrefix: '== APP == ',
     sidecarPrefix: '== OUTRIGGER == ',
   };

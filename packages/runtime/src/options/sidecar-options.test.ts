@@ -32,7 +32,16 @@ describe('resolveSidecarOptions', () => {
   it('warns about ignored flags by name and refuses refused ones', () => {
     const options = resolveSidecarOptions({ 'placement-host-address': 'localhost:50005' }, {});
     assert.match(options.warnings.join('\n'), /--placement-host-address/);
-    assert.throws(() => resolveSidecarOptions({ 'enable-app-health-check': true }, {}), (error: unknown) => error instanceof OptionsError && error.flag === 'enable-app-health-check');
+    assert.throws(() => resolveSidecarOptions({ 'dapr-public-port': '3501' }, {}), (error: unknown) => error instanceof OptionsError && error.flag === 'dapr-public-port');
+  });
+
+  it('reads the app health, readiness, busy and shutdown-blocking flags', () => {
+    assert.equal(resolveSidecarOptions({}, {}).appHealth, undefined);
+    const options = resolveSidecarOptions({ 'enable-app-health-check': true, 'app-health-probe-interval': '2', 'app-ready-path': 'ready', 'app-busy-path': '/busy', 'dapr-block-shutdown-duration': '30s' }, {});
+    assert.deepEqual(options.appHealth, { path: '/healthz', intervalMs: 2000, timeoutMs: 500, threshold: 3 });
+    assert.deepEqual([options.appReadyPath, options.appBusyPath, options.blockShutdownMs], ['/ready', '/busy', 30_000]);
+    assert.throws(() => resolveSidecarOptions({ 'enable-app-health-check': true, 'app-health-threshold': '0' }, {}), /--app-health-threshold/);
+    assert.throws(() => resolveSidecarOptions({ 'dapr-block-shutdown-duration': 'soon' }, {}), /--dapr-block-shutdown-duration/);
   });
 
   it('refuses bad values naming the flag', () => {

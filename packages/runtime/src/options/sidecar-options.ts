@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { LogLevel } from '@outrigger/kit';
+import { parseDuration, type LogLevel } from '@outrigger/kit';
 import { sidecarFlags, type FlagSpec } from './sidecar-flags.js';
 
 /** The sidecar's settings after defaults are filled and values checked; frozen. */
@@ -30,6 +30,14 @@ export interface SidecarOptions {
   readonly homeDir: string;
   /** Warnings about accepted but ignored flags, for the log. */
   readonly warnings: readonly string[];
+  /** App health checks; undefined when `--enable-app-health-check` is off. */
+  readonly appHealth: { readonly path: string; readonly intervalMs: number; readonly timeoutMs: number; readonly threshold: number } | undefined;
+  /** `--app-ready-path`: must answer 2xx before inbound traffic starts. */
+  readonly appReadyPath: string | undefined;
+  /** `--app-busy-path`: asked during a drain whether the app is still busy. */
+  readonly appBusyPath: string | undefined;
+  /** `--dapr-block-shutdown-duration`, 0 when off. */
+  readonly blockShutdownMs: number;
   /** `--metrics-port`: reserved until the metrics endpoint exists; named in the start-up log. */
   readonly metricsPort: number;
 }
@@ -96,6 +104,15 @@ export function resolveSidecarOptions(raw: Readonly<Record<string, RawValue>>, e
     homeDir: outriggerHome(env),
     warnings,
     metricsPort: port(get('metrics-port'), 'metrics-port'),
+    appHealth: get('enable-app-health-check') ? {
+      path: path(get('app-health-check-path'), 'app-health-check-path') ?? '/healthz',
+      intervalMs: positive(get('app-health-probe-interval'), 'app-health-probe-interval') * 1000,
+      timeoutMs: positive(get('app-health-probe-timeout'), 'app-health-probe-timeout'),
+      threshold: positive(get('app-health-threshold'), 'app-health-threshold'),
+    } : undefined,
+    appReadyPath: path(get('app-ready-path'), 'app-ready-path'),
+    appBusyPath: path(get('app-busy-path'), 'app-busy-path'),
+    blockShutdownMs: durationMs(get('dapr-block-shutdown-duration'), 'dapr-block-shutdown-duration'),
   };
   return Object.freeze(options);
 }
@@ -127,6 +144,29 @@ function integer(value: RawValue, flag: string): number {
   const text = String(value).trim();
   if (!/^-?\d+$/.test(text)) throw new OptionsError(flag, `"${text}" is not an integer`);
   return Number(text);
+}
+
+function positive(value: RawValue, flag: string): number {
+  const number = integer(value, flag);
+  if (number <= 0) throw new OptionsError(flag, `${number} must be positive`);
+  return number;
+}
+
+/** An app path such as `/healthz`; a leading slash is added when missing. */
+function path(value: RawValue, flag: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  const text = String(value).trim();
+  if (/\s/.test(text)) throw new OptionsError(flag, `"${text}" is not a URL path`);
+  return text.startsWith('/') ? text : `/${text}`;
+}
+
+function durationMs(value: RawValue, flag: string): number {
+  if (value === undefined || value === '') return 0;
+  try {
+    return parseDuration(String(value));
+  } catch {
+    throw new OptionsError(flag, `"${String(value)}" is not a duration such as 30s`);
+  }
 }
 
 function port(value: RawValue, flag: string): number {

@@ -13,6 +13,8 @@ export interface InvokeServiceOptions {
   readonly registry: LocalRegistry;
   readonly maxBodyBytes: number;
   readonly logger: Logger;
+  /** Why calls into this sidecar's app are refused now (unhealthy app, drain); undefined when accepted. */
+  readonly inboundRefusal?: () => 'not-ready' | 'unhealthy' | 'draining' | undefined;
 }
 
 /** Headers that stop at the sidecar: the API token and the routing header. */
@@ -58,6 +60,11 @@ export class InvokeService {
   async invokeLocal(req: IncomingMessage, res: ServerResponse, pathAndQuery: string, callerAppId: string, callerNamespace: string): Promise<void> {
     const channel = this.options.appChannel;
     if (!channel) throw daprError('appChannelNil', this.options.appId);
+    const refusal = this.options.inboundRefusal?.();
+    // 503 while draining, so callers retry against another instance; daprd's 500 while the app is unhealthy.
+    if (refusal === 'draining') throw daprError('shuttingDown');
+    if (refusal === 'unhealthy') throw daprError('appUnhealthy', this.options.appId);
+    if (refusal === 'not-ready') throw daprError('appNotReady', this.options.appId);
     await channel.forward(req, res, pathAndQuery, { callerAppId, callerNamespace, calleeAppId: this.options.appId }, [...sidecarOnlyHeaders, callerHeaders.appId, callerHeaders.namespace]);
   }
 
