@@ -4,6 +4,7 @@
 //   HANDLER_MS        POST /work takes this long, then appends data.id to $LEDGER and answers SUCCESS
 //   DEAD_LEDGER       POST /dead appends data.id there (dead-lettered messages)
 //   BUSY_FOR_MS       GET /busy answers {"busy": true} until this long after its first call ("forever": always)
+// POST /set-health?ok=0|1 forces the health answer from then on.
 // GET /log lists every other request with its time (probes are not listed).
 import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -11,6 +12,7 @@ import { createServer } from 'node:http';
 const started = Date.now();
 const log = [];
 let firstBusyCall;
+let forcedHealth;
 
 function json(res, status, body) {
   res.writeHead(status, { 'content-type': 'application/json' });
@@ -21,7 +23,14 @@ createServer(async (req, res) => {
   const chunks = [];
   for await (const chunk of req) chunks.push(chunk);
   const text = Buffer.concat(chunks).toString('utf8');
-  if (req.url === '/health') return json(res, Date.now() - started >= Number(process.env.HEALTHY_AFTER_MS ?? 0) ? 200 : 500, {});
+  if (req.url?.startsWith('/set-health')) {
+    forcedHealth = new URL(req.url, 'http://app').searchParams.get('ok') === '1';
+    return json(res, 200, { forcedHealth });
+  }
+  if (req.url === '/health') {
+    const healthy = forcedHealth ?? Date.now() - started >= Number(process.env.HEALTHY_AFTER_MS ?? 0);
+    return json(res, healthy ? 200 : 500, {});
+  }
   if (req.url === '/busy') {
     firstBusyCall ??= Date.now();
     const busyFor = process.env.BUSY_FOR_MS ?? '0';

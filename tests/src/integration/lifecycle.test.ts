@@ -7,7 +7,7 @@ import { waitFor } from '@outrigger/kit';
 import { LocalRegistry } from '@outrigger/runtime';
 import { call, errorOf } from '../harness/http.js';
 import { freePort, testAppsDir } from '../harness/processes.js';
-import { inMemoryPubSubYaml, startRun, tempDir, writeStateComponents, type SidecarHandle } from '../harness/sidecars.js';
+import { inMemoryPubSubYaml, sqlitePubSubYaml, startRun, tempDir, writeStateComponents, type SidecarHandle } from '../harness/sidecars.js';
 
 const lifecycleApp = join(testAppsDir, 'lifecycle-app.mjs');
 
@@ -66,6 +66,47 @@ describe('app health gating', () => {
     }, 10_000);
     assert.ok(log.entries.length >= 3, 'subscribe, the message and the invocation reached the app');
     for (const entry of log.entries) assert.ok(entry.at >= log.started + 3000, `${entry.url} arrived ${entry.at - log.started} ms after start, before the app was healthy`);
+  });
+});
+
+describe('an app that turns unhealthy and recovers', () => {
+  const dir = tempDir();
+  const running: SidecarHandle[] = [];
+  after(async () => {
+    await Promise.all(running.map((handle) => handle.stop()));
+    dir.cleanup();
+  });
+
+  it('pauses deliveries and refuses invocations while unhealthy, and resumes after', async () => {
+    const appPort = await freePort();
+    const app = `http://127.0.0.1:${appPort}`;
+    const resources = writeStateComponents(dir.path, sqlitePubSubYaml(join(dir.path, 'broker.db'), 'pubsub', '  - name: pollInterval\n    value: 20ms\n'));
+    const sidecar = await startRun({
+      appId: 'flappy', resourcesPath: resources, home: join(dir.path, 'home'), appPort, waitForApp: true,
+      appCommand: [process.execPath, lifecycleApp],
+      extraFlags: ['--enable-app-health-check', '--app-health-check-path', '/health', '--app-health-probe-interval', '1', '--app-health-threshold', '1'],
+      env: { SUBSCRIPTIONS: JSON.stringify([{ pubsubname: 'pubsub', topic: 'work', route: '/work' }]) },
+    });
+    running.push(sidecar);
+    const delivered = async (id: string) => ((await call('GET', `${app}/log`)).json() as { entries: { url: string }[] }).entries
+      .filter((entry) => entry.url === '/work').length >= Number(id.slice(1));
+    const publish = (id: string) => call('POST', `${sidecar.baseUrl}/v1.0/publish/pubsub/work`, { id }, { 'content-type': 'application/json' });
+    await publish('m1');
+    await waitFor('the first message', () => delivered('m1'), 10_000);
+
+    await call('POST', `${app}/set-health?ok=0`);
+    const refused = await waitFor('invocations to be refused', async () => {
+      const response = await call('GET', `${sidecar.baseUrl}/v1.0/invoke/flappy/method/hello`);
+      return response.status === 500 && response;
+    }, 10_000, 100);
+    assert.match(errorOf(refused).message, /not in a healthy state/);
+    await publish('m2');
+    // A bounded observation window: with subscriptions running, m2 would arrive within a few 20 ms polls.
+    await assert.rejects(waitFor('m2 while unhealthy', () => delivered('m2'), 1_500, 50), /timed out/, 'nothing delivered while unhealthy');
+
+    await call('POST', `${app}/set-health?ok=1`);
+    await waitFor('the second message after recovery', () => delivered('m2'), 15_000);
+    await waitFor('invocations accepted again', async () => (await call('GET', `${sidecar.baseUrl}/v1.0/invoke/flappy/method/hello`)).status === 200, 10_000, 100);
   });
 });
 
