@@ -2,6 +2,7 @@
 //   HEALTHY_AFTER_MS  GET /health answers 500 until this long after start, then 200
 //   SUBSCRIPTIONS     the answer to GET /dapr/subscribe
 //   HANDLER_MS        POST /work takes this long, then appends data.id to $LEDGER and answers SUCCESS
+//   STARTED_LEDGER    POST /work appends data.id there when it starts handling it
 //   DEAD_LEDGER       POST /dead appends data.id there (dead-lettered messages)
 //   BUSY_FOR_MS       GET /busy answers {"busy": true} until this long after its first call ("forever": always)
 // POST /set-health?ok=0|1 forces the health answer from then on.
@@ -41,6 +42,7 @@ createServer(async (req, res) => {
   if (req.url === '/dapr/subscribe') return json(res, 200, JSON.parse(process.env.SUBSCRIPTIONS ?? '[]'));
   if (req.url === '/work' || req.url === '/dead') {
     const event = JSON.parse(text);
+    if (req.url === '/work' && process.env.STARTED_LEDGER) appendFileSync(process.env.STARTED_LEDGER, `${event.data.id}\n`);
     if (req.url === '/work') await new Promise((resolve) => setTimeout(resolve, Number(process.env.HANDLER_MS ?? 0)));
     const ledger = req.url === '/work' ? process.env.LEDGER : process.env.DEAD_LEDGER;
     if (ledger) appendFileSync(ledger, `${event.data.id}\n`);

@@ -6,7 +6,8 @@ import { HttpApiServer } from './api/http/http-api-server.js';
 import { handleInvocation } from './api/http/invoke-routes.js';
 import { lifecycleRoutes } from './api/http/lifecycle-routes.js';
 import { metadataRoutes, type SidecarIntrospection } from './api/http/metadata-routes.js';
-import { HttpAppChannel } from './app-channel/http-app-channel.js';
+import type { AppChannel } from './app-channel/app-channel.js';
+import { createAppChannel } from './app-channel/create-app-channel.js';
 import { InvokeService } from './blocks/invoke/invoke-service.js';
 import { createBlocks } from './blocks/all-blocks.js';
 import type { SidecarBlock, SidecarContext } from './blocks/sidecar-block.js';
@@ -44,7 +45,7 @@ export class Sidecar implements SidecarIntrospection {
   private resources: LoadedResources | undefined;
   private httpServer: HttpApiServer | undefined;
   private internalServer: InternalServer | undefined;
-  private appChannel: HttpAppChannel | undefined;
+  private appChannel: AppChannel | undefined;
   private invokeService: InvokeService | undefined;
   private localRegistry: LocalRegistry | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -82,12 +83,7 @@ export class Sidecar implements SidecarIntrospection {
     this.readiness.advance('components-ready');
 
     this.localRegistry = new LocalRegistry(join(options.homeDir, 'registry.db'));
-    if (options.appPort !== undefined) {
-      this.appChannel = new HttpAppChannel({
-        address: options.appChannelAddress, port: options.appPort, maxConcurrency: options.appMaxConcurrency,
-        appApiToken: options.appApiToken, maxBodyBytes: options.maxBodyBytes,
-      });
-    }
+    this.appChannel = createAppChannel(options, logger);
     this.invokeService = new InvokeService({
       appId: options.appId, namespace: options.namespace, appChannel: this.appChannel, registry: this.localRegistry,
       maxBodyBytes: options.maxBodyBytes, logger, inboundRefusal: () => this.lifecycle?.inboundRefusal,
@@ -99,6 +95,7 @@ export class Sidecar implements SidecarIntrospection {
       startInbound: () => this.forEachBlock('starting inbound work', (block) => block.startInbound?.()),
       stopInbound: () => this.forEachBlock('stopping inbound work', (block) => block.stopInbound?.()),
       inFlight: () => this.appChannel?.inFlight ?? 0,
+      appChannel: this.appChannel,
     }, logger);
     this.lifecycle = lifecycle;
     this.httpServer = new HttpApiServer({

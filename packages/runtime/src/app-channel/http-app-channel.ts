@@ -1,8 +1,17 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { finished } from 'node:stream/promises';
 import { Agent, type Dispatcher } from 'undici';
+import type { Logger } from '@outrigger/kit';
+import type { BindingEvent } from '@outrigger/components-api';
+import { deliverBulk, deliverEvent, type DeliveryResult } from '../blocks/pubsub/delivery.js';
+import { parseProgrammatic } from '../blocks/pubsub/subscription-model.js';
+import { waitForPort } from '../lifecycle/wait-for-port.js';
+import type {
+  AppChannel, AppInvokeRequest, AppInvokeResponse, AppSubscriptions, BulkTopicEventDelivery, InputBindingTarget, TopicEventDelivery,
+} from './app-channel.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
-import { forwardHttp } from './http-forwarder.js';
-import { forwardableHeaders } from './proxy-headers.js';
+import { bindingEventHeaders, bindingRefusal } from './http-binding-wire.js';
+
+export type { CallerIdentity } from './app-channel.js';
 
 export interface HttpAppChannelOptions {
   readonly address: string;
@@ -11,6 +20,8 @@ export interface HttpAppChannelOptions {
   /** `APP_API_TOKEN`: sent to the app as `dapr-api-token` on every call. */
   readonly appApiToken: string | undefined;
   readonly maxBodyBytes: number;
+  /** For what the app answers that is worth a line but not an error (a refused subscription list). */
+  readonly logger?: Logger;
 }
 
 /** An answer from the app, read whole. */
@@ -20,15 +31,9 @@ export interface AppResponse {
   readonly body: Buffer;
 }
 
-/** Identity of the caller, added to every call into the app. */
-export interface CallerIdentity {
-  readonly callerAppId: string;
-  readonly calleeAppId: string;
-  readonly callerNamespace: string;
-}
-
 /** Calls into the app over HTTP with pooled keep-alive connections, counting calls in flight. */
-export class HttpAppChannel {
+export class HttpAppChannel implements AppChannel {
+  readonly protocol = 'http' as const;
   readonly origin: string;
   private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 128 });
   private readonly gate: ConcurrencyGate;
@@ -43,16 +48,35 @@ export class HttpAppChannel {
     return this.gate.inFlight;
   }
 
-  /** Proxies an invocation to the app: `pathAndQuery` is the method path with its query string. */
-  async forward(req: IncomingMessage, res: ServerResponse, pathAndQuery: string, identity: CallerIdentity, dropHeaders: readonly string[]): Promise<void> {
-    const headers = forwardableHeaders(req.headers, dropHeaders);
-    headers['dapr-caller-app-id'] = identity.callerAppId;
-    headers['dapr-callee-app-id'] = identity.calleeAppId;
-    if (identity.callerNamespace !== '') headers['dapr-caller-namespace'] = identity.callerNamespace;
+  /**
+   * Streams a call to the app and hands back its answer as soon as the headers arrive; the call keeps
+   * its place in the concurrency gate until the answer's body has ended.
+   */
+  invokeMethod(request: AppInvokeRequest): Promise<AppInvokeResponse> {
+    const headers: Record<string, string | string[]> = { ...request.headers };
+    if (request.identity) {
+      headers['dapr-caller-app-id'] = request.identity.callerAppId;
+      headers['dapr-callee-app-id'] = request.identity.calleeAppId;
+      if (request.identity.callerNamespace !== '') headers['dapr-caller-namespace'] = request.identity.callerNamespace;
+    }
     if (this.options.appApiToken) headers['dapr-api-token'] = this.options.appApiToken;
-    await this.gate.run(() => forwardHttp(this.agent, {
-      origin: this.origin, path: pathAndQuery, method: req.method ?? 'GET', headers, body: req, maxBodyBytes: this.options.maxBodyBytes,
-    }, res));
+    const path = request.query === undefined ? request.path : `${request.path}?${request.query}`;
+    return new Promise((resolve, reject) => {
+      this.gate.run(async () => {
+        let response: Dispatcher.ResponseData;
+        try {
+          response = await this.agent.request({
+            origin: this.origin, path, method: request.verb as Dispatcher.HttpMethod, headers, body: request.body ?? null,
+            ...(request.signal ? { signal: request.signal } : {}),
+          });
+        } catch (error) {
+          reject(error);
+          return;
+        }
+        resolve({ status: response.statusCode, headers: response.headers as Record<string, string | string[] | undefined>, body: response.body });
+        await finished(response.body).catch(() => undefined);
+      }).catch(reject);
+    });
   }
 
   /**
@@ -70,6 +94,46 @@ export class HttpAppChannel {
       const bytes = Buffer.from(await response.body.arrayBuffer());
       return { status: response.statusCode, headers: response.headers as Record<string, string | string[] | undefined>, body: bytes };
     });
+  }
+
+  /** POSTs the CloudEvent to the route (pubsub/delivery.ts holds the HTTP form). */
+  deliverTopicEvent(delivery: TopicEventDelivery): Promise<DeliveryResult> {
+    return deliverEvent(this, delivery.path, { ...delivery.event }, delivery.metadata);
+  }
+
+  deliverBulkTopicEvent(delivery: BulkTopicEventDelivery): Promise<Map<string, DeliveryResult>> {
+    return deliverBulk(this, delivery.path, delivery.topic, delivery.pubsubName, delivery.entries);
+  }
+
+  /** `GET /dapr/subscribe`: 404 or an empty body is no subscriptions, as is any other non-2xx answer (logged). */
+  async listSubscriptions(): Promise<AppSubscriptions> {
+    const response = await this.call('GET', '/dapr/subscribe', {});
+    if (response.status === 404) return { subscriptions: [], problems: [] };
+    if (response.status < 200 || response.status > 299) {
+      this.options.logger?.warn(`GET /dapr/subscribe answered ${response.status}; no programmatic subscriptions`);
+      return { subscriptions: [], problems: [] };
+    }
+    const text = response.body.toString('utf8').trim();
+    if (text === '') return { subscriptions: [], problems: [] };
+    const parsed = parseProgrammatic(JSON.parse(text));
+    return { subscriptions: parsed.subscriptions, problems: parsed.problems.map((problem) => `GET /dapr/subscribe: ${problem}`) };
+  }
+
+  /** `OPTIONS /{route}`: 2xx or 405 means the app has an endpoint for the binding. */
+  async isSubscribedToBinding(binding: InputBindingTarget, signal: AbortSignal): Promise<boolean> {
+    const response = await this.call('OPTIONS', binding.route, { 'content-type': 'application/json' }, undefined, signal);
+    return Math.floor(response.status / 100) === 2 || response.status === 405;
+  }
+
+  /** `POST /{route}` with the raw bytes and the event metadata as headers; non-2xx is a refusal. */
+  async deliverBindingEvent(binding: InputBindingTarget, event: BindingEvent): Promise<void> {
+    const response = await this.call('POST', binding.route, bindingEventHeaders(event), event.data);
+    if (response.status < 200 || response.status > 299) throw bindingRefusal(response.status, response.body);
+  }
+
+  /** The app's port accepts connections. */
+  waitUntilReachable(signal: AbortSignal): Promise<void> {
+    return waitForPort(this.options.address, this.options.port, signal);
   }
 
   /**

@@ -39,11 +39,7 @@ function byteLimit(limit: number): Transform {
  * @throws the dispatcher's connection error, or StreamTooLargeError, before any byte of the answer is written.
  */
 export async function forwardHttp(dispatcher: Dispatcher, request: ForwardRequest, res: ServerResponse): Promise<void> {
-  const hasBody = request.body !== undefined && request.method !== 'GET' && request.method !== 'HEAD' && requestHasBody(request.body);
-  const declared = Number(request.body?.headers['content-length'] ?? -1);
-  if (declared > request.maxBodyBytes) throw new StreamTooLargeError();
-  let body: Readable | undefined;
-  if (hasBody && request.body) body = request.body.pipe(byteLimit(request.maxBodyBytes));
+  const body = request.body && limitedRequestBody(request.body, request.method, request.maxBodyBytes);
   const response = await dispatcher.request({
     origin: request.origin,
     path: request.path,
@@ -53,6 +49,17 @@ export async function forwardHttp(dispatcher: Dispatcher, request: ForwardReques
   });
   res.writeHead(response.statusCode, forwardableHeaders(response.headers as Record<string, string | string[] | undefined>));
   await pipeline(response.body, res);
+}
+
+/**
+ * The body of an incoming request as a stream that fails once it passes `maxBodyBytes`; undefined for
+ * GET, HEAD and requests without a body.
+ * @throws StreamTooLargeError when the declared Content-Length is already over the limit
+ */
+export function limitedRequestBody(req: IncomingMessage, method: string, maxBodyBytes: number): Readable | undefined {
+  if (Number(req.headers['content-length'] ?? -1) > maxBodyBytes) throw new StreamTooLargeError();
+  if (method === 'GET' || method === 'HEAD' || !requestHasBody(req)) return undefined;
+  return req.pipe(byteLimit(maxBodyBytes));
 }
 
 function requestHasBody(req: IncomingMessage): boolean {

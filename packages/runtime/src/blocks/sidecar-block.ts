@@ -1,6 +1,6 @@
 import type { Logger } from '@outrigger/kit';
 import type { RouteDefinition } from '../api/http/route-types.js';
-import type { HttpAppChannel } from '../app-channel/http-app-channel.js';
+import type { AppChannel } from '../app-channel/app-channel.js';
 import type { ComponentHost, LoadedComponent } from '../components/component-host.js';
 import type { SidecarOptions } from '../options/sidecar-options.js';
 import type { LoadedResources } from '../resources/load-resources.js';
@@ -12,7 +12,7 @@ export interface SidecarContext {
   readonly components: ComponentHost;
   readonly resources: LoadedResources;
   /** Undefined when the sidecar runs with no app (no `--app-port`). */
-  readonly appChannel: HttpAppChannel | undefined;
+  readonly appChannel: AppChannel | undefined;
 }
 
 /**

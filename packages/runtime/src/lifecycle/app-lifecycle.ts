@@ -1,4 +1,5 @@
 import { delay, errorMessage, type Logger } from '@outrigger/kit';
+import type { AppChannel } from '../app-channel/app-channel.js';
 import type { SidecarOptions } from '../options/sidecar-options.js';
 import { AppHealthMonitor } from './app-health-monitor.js';
 import { probeBusy, probeHttpPath, type AppAddress } from './app-probes.js';
@@ -14,6 +15,8 @@ export interface InboundControl {
   stopInbound(): Promise<void>;
   /** Calls into the app not answered yet. */
   inFlight(): number;
+  /** How the app is reached (gRPC apps are also asked `HealthCheck`); without it, a TCP connect and HTTP GET probes. */
+  readonly appChannel?: Pick<AppChannel, 'waitUntilReachable' | 'healthProbe'> | undefined;
 }
 
 /** Why invocations into the app are refused right now, or undefined when they are accepted. */
@@ -61,11 +64,12 @@ export class AppLifecycle {
     try {
       if (address) {
         this.logger.info(`waiting for the app on ${address.host}:${address.port}`);
-        await waitForPort(address.host, address.port, this.stopping.signal);
+        const channel = this.inbound.appChannel;
+        await (channel ? channel.waitUntilReachable(this.stopping.signal) : waitForPort(address.host, address.port, this.stopping.signal));
         const health = this.options.appHealth;
         if (health) {
           this.monitor = new AppHealthMonitor({
-            probe: (signal) => probeHttpPath(address, health.path, signal),
+            probe: (signal) => channel?.healthProbe?.(signal) ?? probeHttpPath(address, health.path, signal),
             intervalMs: health.intervalMs, timeoutMs: health.timeoutMs, threshold: health.threshold, logger: this.logger,
             onChange: (healthy) => this.onHealthChange(healthy),
           });

@@ -1,13 +1,12 @@
 import { errorMessage, type Logger } from '@outrigger/kit';
 import type { BindingEvent, BindingReader, InputBinding } from '@outrigger/components-api';
-import type { HttpAppChannel } from '../../app-channel/http-app-channel.js';
+import type { AppChannel, InputBindingTarget } from '../../app-channel/app-channel.js';
 import type { ComponentHost, LoadedComponent } from '../../components/component-host.js';
-import { metadataAsHeaders } from '../pubsub/delivery.js';
 import { inputBindings, inputRoute } from './binding-components.js';
 
 export interface InputBindingRunnerOptions {
   readonly components: ComponentHost;
-  readonly appChannel: HttpAppChannel | undefined;
+  readonly appChannel: AppChannel | undefined;
   readonly logger: Logger;
   /** How long the app may take to answer `OPTIONS /{name}` (daprd's default: 3 s). */
   readonly probeTimeoutMs: number;
@@ -15,23 +14,12 @@ export interface InputBindingRunnerOptions {
   readonly drainTimeoutMs: number;
 }
 
-/** Longest part of an app's error body quoted in a log line. */
-const maxQuotedBody = 512;
-/** Headers the connection owns: event metadata may not set them. */
-const connectionHeaders = new Set(['host', 'content-length', 'connection', 'transfer-encoding', 'keep-alive', 'upgrade', 'te', 'trailer']);
-
-/** Event metadata as request headers (names and values HTTP cannot carry are left out), sent as JSON as daprd does. */
-function eventHeaders(event: BindingEvent): Record<string, string> {
-  const headers = metadataAsHeaders(event.metadata);
-  for (const name of Object.keys(headers)) if (connectionHeaders.has(name)) delete headers[name];
-  return { ...headers, 'content-type': 'application/json' };
-}
-
 /**
- * Runs the input bindings the app subscribes to: asks the app `OPTIONS /{route}` (2xx or 405: wanted;
- * anything else: not), unless the component's `direction` names `input`; then posts each event to
- * `POST /{route}` with the raw bytes and the event metadata as headers. A non-2xx answer or an
- * unreachable app rejects the component's handler; retrying is the component's choice, as in daprd.
+ * Runs the input bindings the app subscribes to: asks the app (HTTP: `OPTIONS /{route}`, 2xx or 405
+ * is wanted; gRPC: `ListInputBindings`), unless the component's `direction` names `input`; then hands
+ * each event to the app (HTTP: `POST /{route}` with the raw bytes and the metadata as headers; gRPC:
+ * `OnBindingEvent`). A refusal or an unreachable app rejects the component's handler; retrying is the
+ * component's choice, as in daprd.
  */
 export class InputBindingRunner {
   private readonly readers: { name: string; reader: BindingReader }[] = [];
@@ -72,13 +60,13 @@ export class InputBindingRunner {
     clearTimeout(timer);
   }
 
-  private async startOne(channel: HttpAppChannel, component: LoadedComponent, binding: InputBinding, explicitInput: boolean): Promise<void> {
+  private async startOne(channel: AppChannel, component: LoadedComponent, binding: InputBinding, explicitInput: boolean): Promise<void> {
     const { logger } = this.options;
     const route = inputRoute(component);
     if (!explicitInput) {
       let wanted: boolean;
       try {
-        wanted = await this.probe(channel, route);
+        wanted = await this.probe(channel, { name: component.name, route });
       } catch (error) {
         logger.error(`input binding ${component.name}: could not invoke OPTIONS method on input binding subscription endpoint "${route}": ${errorMessage(error)}`);
         return;
@@ -90,36 +78,28 @@ export class InputBindingRunner {
     }
     if (this.stopped) return;
     try {
-      const reader = await binding.read((event) => this.deliver(channel, component.name, route, event));
+      const reader = await binding.read((event) => this.deliver(channel, { name: component.name, route }, event));
       // The sidecar may have started stopping while the reader was being set up.
       if (this.stopped) await reader.close();
       else this.readers.push({ name: component.name, reader });
-      logger.info(`input binding ${component.name} delivers to the app at POST ${route}`);
+      logger.info(`input binding ${component.name} delivers to the app at ${channel.protocol === 'grpc' ? 'OnBindingEvent' : `POST ${route}`}`);
     } catch (error) {
       logger.error(`error reading from input binding ${component.name}: ${errorMessage(error)}`);
     }
   }
 
-  private async probe(channel: HttpAppChannel, route: string): Promise<boolean> {
+  private async probe(channel: AppChannel, target: InputBindingTarget): Promise<boolean> {
     const signal = AbortSignal.timeout(this.options.probeTimeoutMs);
     try {
-      const response = await channel.call('OPTIONS', route, { 'content-type': 'application/json' }, undefined, signal);
-      return Math.floor(response.status / 100) === 2 || response.status === 405;
+      return await channel.isSubscribedToBinding(target, signal);
     } catch (error) {
       throw signal.aborted ? new Error(`no answer within ${this.options.probeTimeoutMs} ms`) : error;
     }
   }
 
-  private deliver(channel: HttpAppChannel, name: string, route: string, event: BindingEvent): Promise<void> {
-    if (this.stopped) return Promise.reject(new Error(`input binding ${name} is closed`));
-    const delivery = (async () => {
-      const headers = eventHeaders(event);
-      const response = await channel.call('POST', route, headers, event.data);
-      if (response.status < 200 || response.status > 299) {
-        const body = response.body.subarray(0, maxQuotedBody).toString('utf8');
-        throw new Error(`fails to send binding event to http app channel, status code: ${response.status} body: ${body}`);
-      }
-    })();
+  private deliver(channel: AppChannel, target: InputBindingTarget, event: BindingEvent): Promise<void> {
+    if (this.stopped) return Promise.reject(new Error(`input binding ${target.name} is closed`));
+    const delivery = channel.deliverBindingEvent(target, event);
     this.inFlight.add(delivery);
     void delivery.catch(() => undefined).finally(() => this.inFlight.delete(delivery));
     return delivery;

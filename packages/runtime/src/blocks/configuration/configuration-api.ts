@@ -1,8 +1,9 @@
+import { buffer } from 'node:stream/consumers';
 import { daprError, errorMessage, type Logger } from '@outrigger/kit';
 import type {
   ConfigurationItem, ConfigurationItems, ConfigurationStore, ConfigurationSubscription, ConfigurationUpdate,
 } from '@outrigger/components-api';
-import type { HttpAppChannel } from '../../app-channel/http-app-channel.js';
+import type { AppChannel } from '../../app-channel/app-channel.js';
 import type { ComponentHost } from '../../components/component-host.js';
 
 /** An item as Dapr's JSON shows it: empty value, version and metadata are left out (Go's `omitempty`). */
@@ -34,14 +35,15 @@ interface ActiveSubscription {
 
 /**
  * The configuration building block, shared by the HTTP and gRPC APIs: store lookup, get, and
- * subscriptions whose updates are POSTed to the app at `/configuration/{store}/{key}`, one call per
- * changed key with the whole update as body, as daprd does. A failed delivery is logged, not retried.
+ * subscriptions whose updates are POSTed to the app at `/configuration/{store}/{key}` (a gRPC app gets
+ * them through `OnInvoke`, as from daprd), one call per changed key with the whole update as body,
+ * as daprd does. A failed delivery is logged, not retried.
  */
 export class ConfigurationApi {
   private readonly active = new Map<string, ActiveSubscription>();
   private stopped = false;
 
-  constructor(private readonly host: ComponentHost, private readonly appChannel: HttpAppChannel | undefined, private readonly logger: Logger) {}
+  constructor(private readonly host: ComponentHost, private readonly appChannel: AppChannel | undefined, private readonly logger: Logger) {}
 
   /** @throws DaprError when no configuration store or none of that name is loaded. */
   resolve(storeName: string): ConfigurationStore {
@@ -101,13 +103,14 @@ export class ConfigurationApi {
     })));
   }
 
-  private async deliver(channel: HttpAppChannel, storeName: string, update: ConfigurationUpdate): Promise<void> {
+  private async deliver(channel: AppChannel, storeName: string, update: ConfigurationUpdate): Promise<void> {
     const body = JSON.stringify({ id: update.id, items: toWireItems(update.items) });
     for (const key of Object.keys(update.items)) {
       // Path segments escaped, `/` kept, as Go's URL encoding of daprd's method path does.
       const path = `/configuration/${encodeURIComponent(storeName)}/${key.split('/').map(encodeURIComponent).join('/')}`;
       try {
-        const response = await channel.call('POST', path, { 'content-type': 'application/json' }, body);
+        const response = await channel.invokeMethod({ verb: 'POST', path, query: undefined, headers: { 'content-type': 'application/json' }, body });
+        await buffer(response.body);
         if (response.status !== 200) this.logger.error(`error sending configuration item to the app: status ${response.status} from ${path}`);
       } catch (error) {
         this.logger.error(`error sending configuration item to the app: ${errorMessage(error)}`);

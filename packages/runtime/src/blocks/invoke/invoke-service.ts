@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent } from 'undici';
 import { daprError, errorMessage, isDaprError, type Logger } from '@outrigger/kit';
-import type { HttpAppChannel } from '../../app-channel/http-app-channel.js';
+import type { AppChannel } from '../../app-channel/app-channel.js';
+import { forwardToApp } from '../../app-channel/forward-to-app.js';
 import { forwardHttp } from '../../app-channel/http-forwarder.js';
 import { forwardableHeaders } from '../../app-channel/proxy-headers.js';
 import type { LocalRegistry } from '../../nameresolution/local-registry.js';
@@ -9,7 +10,7 @@ import type { LocalRegistry } from '../../nameresolution/local-registry.js';
 export interface InvokeServiceOptions {
   readonly appId: string;
   readonly namespace: string;
-  readonly appChannel: HttpAppChannel | undefined;
+  readonly appChannel: AppChannel | undefined;
   readonly registry: LocalRegistry;
   readonly maxBodyBytes: number;
   readonly logger: Logger;
@@ -65,7 +66,8 @@ export class InvokeService {
     if (refusal === 'draining') throw daprError('shuttingDown');
     if (refusal === 'unhealthy') throw daprError('appUnhealthy', this.options.appId);
     if (refusal === 'not-ready') throw daprError('appNotReady', this.options.appId);
-    await channel.forward(req, res, pathAndQuery, { callerAppId, callerNamespace, calleeAppId: this.options.appId }, [...sidecarOnlyHeaders, callerHeaders.appId, callerHeaders.namespace]);
+    await forwardToApp(channel, req, res, pathAndQuery, { callerAppId, callerNamespace, calleeAppId: this.options.appId },
+      [...sidecarOnlyHeaders, callerHeaders.appId, callerHeaders.namespace], this.options.maxBodyBytes);
   }
 
   async close(): Promise<void> {

@@ -1,14 +1,14 @@
 import { delay, errorMessage, type Logger } from '@outrigger/kit';
-import type { HttpAppChannel } from '../../app-channel/http-app-channel.js';
+import type { AppChannel } from '../../app-channel/app-channel.js';
 import type { Located } from '../../resources/load-resources.js';
 import type { SubscriptionResource } from '../../resources/resource-schemas.js';
-import { fromResource, parseProgrammatic, type Subscription } from './subscription-model.js';
+import { fromResource, type Subscription } from './subscription-model.js';
 
 /**
  * Gathers the app's subscriptions: declarative Subscription resources, then the app's own answer to
- * `GET /dapr/subscribe`. For the same pub/sub and topic the programmatic one wins, with a warning.
+ * `GET /dapr/subscribe` (gRPC: `ListTopicSubscriptions`). For the same pub/sub and topic the programmatic one wins, with a warning.
  */
-export async function discoverSubscriptions(channel: HttpAppChannel | undefined, resources: readonly Located<SubscriptionResource>[], logger: Logger): Promise<Subscription[]> {
+export async function discoverSubscriptions(channel: AppChannel | undefined, resources: readonly Located<SubscriptionResource>[], logger: Logger): Promise<Subscription[]> {
   const byTopic = new Map<string, Subscription>();
   for (const resource of resources) {
     try {
@@ -28,23 +28,15 @@ export async function discoverSubscriptions(channel: HttpAppChannel | undefined,
   return [...byTopic.values()];
 }
 
-async function askApp(channel: HttpAppChannel, logger: Logger): Promise<Subscription[]> {
+async function askApp(channel: AppChannel, logger: Logger): Promise<Subscription[]> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const response = await channel.call('GET', '/dapr/subscribe', {});
-      if (response.status === 404) return [];
-      if (response.status < 200 || response.status > 299) {
-        logger.warn(`GET /dapr/subscribe answered ${response.status}; no programmatic subscriptions`);
-        return [];
-      }
-      const text = response.body.toString('utf8').trim();
-      if (text === '') return [];
-      const { subscriptions, problems } = parseProgrammatic(JSON.parse(text));
-      for (const problem of problems) logger.error(`GET /dapr/subscribe: ${problem}`);
+      const { subscriptions, problems } = await channel.listSubscriptions();
+      for (const problem of problems) logger.error(problem);
       return subscriptions;
     } catch (error) {
       if (attempt >= 3) {
-        logger.error(`GET /dapr/subscribe failed: ${errorMessage(error)}; no programmatic subscriptions`);
+        logger.error(`asking the app for its subscriptions failed: ${errorMessage(error)}; no programmatic subscriptions`);
         return [];
       }
       await delay(200 * attempt);

@@ -1,9 +1,9 @@
 import { delay, errorMessage, type Logger } from '@outrigger/kit';
 import type { PubSub, PubSubMessage, PubSubSubscription } from '@outrigger/components-api';
-import type { HttpAppChannel } from '../../app-channel/http-app-channel.js';
+import type { AppChannel } from '../../app-channel/app-channel.js';
 import { BulkBatcher } from './bulk-batcher.js';
 import { readCloudEvent, wrapRawPayload, type CloudEvent } from './cloud-event.js';
-import { deliverBulk, deliverEvent, type DeliveryResult } from './delivery.js';
+import type { DeliveryResult } from './delivery.js';
 import { Router, type Subscription } from './subscription-model.js';
 
 /** How often the sidecar itself retries a delivery before it gives up on the message. */
@@ -37,7 +37,7 @@ export class TopicSubscriber {
   constructor(
     readonly subscription: Subscription,
     private readonly pubsub: PubSub,
-    private readonly channel: HttpAppChannel,
+    private readonly channel: AppChannel,
     private readonly logger: Logger,
     private readonly retry: RetryPolicy = defaultRetryPolicy,
   ) {
@@ -97,11 +97,12 @@ export class TopicSubscriber {
 
   private deliver(path: string, event: CloudEvent, message: PubSubMessage): Promise<DeliveryResult> {
     const bulk = this.subscription.bulkSubscribe;
-    if (!bulk) return deliverEvent(this.channel, path, event, message.metadata);
+    const { topic, pubsubName } = this.subscription;
+    if (!bulk) return this.channel.deliverTopicEvent({ path, topic, pubsubName, event, metadata: message.metadata });
     let batcher = this.batchers.get(path);
     if (!batcher) {
       batcher = new BulkBatcher(bulk.maxMessagesCount, bulk.maxAwaitDurationMs,
-        (entries) => deliverBulk(this.channel, path, this.subscription.topic, this.subscription.pubsubName, entries));
+        (entries) => this.channel.deliverBulkTopicEvent({ path, topic, pubsubName, entries }));
       this.batchers.set(path, batcher);
     }
     const raw = this.rawPayload;

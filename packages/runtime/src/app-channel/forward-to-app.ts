@@ -1,0 +1,34 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import type { AppChannel, CallerIdentity } from './app-channel.js';
+import { limitedRequestBody } from './http-forwarder.js';
+import { forwardableHeaders } from './proxy-headers.js';
+
+/**
+ * Hands an incoming HTTP invocation to the app through its channel and streams the answer back:
+ * status, headers and body as the channel gives them (hop-by-hop headers dropped both ways).
+ * @param pathAndQuery the method path with its query string, starting with `/`
+ * @param dropHeaders headers that stop at the sidecar (API token, routing and caller headers)
+ * @throws the channel's error, or StreamTooLargeError, before any byte of the answer is written
+ */
+export async function forwardToApp(
+  channel: AppChannel, req: IncomingMessage, res: ServerResponse, pathAndQuery: string, identity: CallerIdentity, dropHeaders: readonly string[], maxBodyBytes: number,
+): Promise<void> {
+  const verb = req.method ?? 'GET';
+  const queryAt = pathAndQuery.indexOf('?');
+  const response = await channel.invokeMethod({
+    verb,
+    path: queryAt < 0 ? pathAndQuery : pathAndQuery.slice(0, queryAt),
+    query: queryAt < 0 ? undefined : pathAndQuery.slice(queryAt + 1),
+    headers: forwardableHeaders(req.headers, dropHeaders),
+    body: limitedRequestBody(req, verb, maxBodyBytes),
+    identity,
+  });
+  try {
+    res.writeHead(response.status, forwardableHeaders(response.headers));
+  } catch (error) {
+    response.body.destroy();
+    throw error;
+  }
+  await pipeline(response.body, res);
+}
