@@ -1,5 +1,6 @@
 // A plain HTTP app for lifecycle tests.
 //   HEALTHY_AFTER_MS  GET /health answers 500 until this long after start, then 200
+//   START_UNHEALTHY   "1": GET /health answers 500 until POST /set-health?ok=1 (GET /log tells when)
 //   SUBSCRIPTIONS     the answer to GET /dapr/subscribe
 //   HANDLER_MS        POST /work takes this long, then appends data.id to $LEDGER and answers SUCCESS
 //   STARTED_LEDGER    POST /work appends data.id there when it starts handling it
@@ -13,7 +14,8 @@ import { createServer } from 'node:http';
 const started = Date.now();
 const log = [];
 let firstBusyCall;
-let forcedHealth;
+let forcedHealth = process.env.START_UNHEALTHY === '1' ? false : undefined;
+let healthyAt;
 
 function json(res, status, body) {
   res.writeHead(status, { 'content-type': 'application/json' });
@@ -26,6 +28,7 @@ createServer(async (req, res) => {
   const text = Buffer.concat(chunks).toString('utf8');
   if (req.url?.startsWith('/set-health')) {
     forcedHealth = new URL(req.url, 'http://app').searchParams.get('ok') === '1';
+    if (forcedHealth) healthyAt ??= Date.now();
     return json(res, 200, { forcedHealth });
   }
   if (req.url === '/health') {
@@ -37,7 +40,7 @@ createServer(async (req, res) => {
     const busyFor = process.env.BUSY_FOR_MS ?? '0';
     return json(res, 200, { busy: busyFor === 'forever' || Date.now() - firstBusyCall < Number(busyFor) });
   }
-  if (req.url === '/log') return json(res, 200, { started, entries: log });
+  if (req.url === '/log') return json(res, 200, { started, healthyAt, entries: log });
   log.push({ at: Date.now(), method: req.method, url: req.url });
   if (req.url === '/dapr/subscribe') return json(res, 200, JSON.parse(process.env.SUBSCRIPTIONS ?? '[]'));
   if (req.url === '/work' || req.url === '/dead') {

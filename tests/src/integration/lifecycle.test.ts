@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { waitFor } from '@outrigger/kit';
 import { LocalRegistry } from '@outrigger/runtime';
 import { call, errorOf } from '../harness/http.js';
-import { freePort, testAppsDir } from '../harness/processes.js';
+import { cliMain, freePort, Spawned, testAppsDir } from '../harness/processes.js';
 import { inMemoryPubSubYaml, sqlitePubSubYaml, startRun, tempDir, writeStateComponents, type SidecarHandle } from '../harness/sidecars.js';
 
 const lifecycleApp = join(testAppsDir, 'lifecycle-app.mjs');
@@ -42,30 +42,33 @@ describe('app health gating', () => {
 
   it('delivers nothing to an app before its health check passes, then everything', async () => {
     const appPort = await freePort();
+    const app = `http://127.0.0.1:${appPort}`;
     const sidecar = await startRun({
       appId: 'late-health', resourcesPath: writeStateComponents(dir.path, inMemoryPubSubYaml()), home: join(dir.path, 'home'), appPort,
       appCommand: [process.execPath, lifecycleApp],
       extraFlags: ['--enable-app-health-check', '--app-health-check-path', '/health', '--app-health-probe-interval', '1', '--app-health-threshold', '1'],
-      env: { HEALTHY_AFTER_MS: '3000', SUBSCRIPTIONS: JSON.stringify([{ pubsubname: 'pubsub', topic: 'work', route: '/work' }]) },
+      env: { START_UNHEALTHY: '1', SUBSCRIPTIONS: JSON.stringify([{ pubsubname: 'pubsub', topic: 'work', route: '/work' }]) },
     });
     running.push(sidecar);
-    await waitFor('the app to listen', async () => (await fetch(`http://127.0.0.1:${appPort}/log`).catch(() => undefined))?.ok, 10_000);
+    await waitFor('the app to listen', async () => (await fetch(`${app}/log`).catch(() => undefined))?.ok, 10_000);
     const early = await call('POST', `${sidecar.baseUrl}/v1.0/invoke/late-health/method/hello`, 'x');
     assert.equal(early.status, 503);
     assert.equal(errorOf(early).errorCode, 'ERR_DIRECT_INVOKE');
     assert.equal((await call('POST', `${sidecar.baseUrl}/v1.0/publish/pubsub/work`, { id: 'w1' }, { 'content-type': 'application/json' })).status, 204);
-    assert.equal((await call('GET', `${sidecar.baseUrl}/v1.0/healthz`)).status, 500);
+    // Three failed probes (a second apart) while the app says it is unhealthy: nothing may reach it meanwhile.
+    await assert.rejects(waitFor('ready while unhealthy', async () => (await call('GET', `${sidecar.baseUrl}/v1.0/healthz`)).status === 204, 3_000, 100), /timed out/);
+    await call('POST', `${app}/set-health?ok=1`);
     await waitFor('the sidecar to be ready', async () => (await call('GET', `${sidecar.baseUrl}/v1.0/healthz`)).status === 204, 15_000);
     assert.equal((await call('POST', `${sidecar.baseUrl}/v1.0/invoke/late-health/method/hello`, 'x')).status, 200);
     // The subscription starts once the app is healthy; the in-memory broker keeps no messages for
     // subscriptions that do not exist yet, so this is the message that must arrive.
     assert.equal((await call('POST', `${sidecar.baseUrl}/v1.0/publish/pubsub/work`, { id: 'w2' }, { 'content-type': 'application/json' })).status, 204);
     const log = await waitFor('the message delivered', async () => {
-      const body = (await call('GET', `http://127.0.0.1:${appPort}/log`)).json() as { started: number; entries: { at: number; url: string }[] };
+      const body = (await call('GET', `${app}/log`)).json() as { healthyAt: number; entries: { at: number; url: string }[] };
       return body.entries.some((entry) => entry.url === '/work') && body;
     }, 10_000);
     assert.ok(log.entries.length >= 3, 'subscribe, the message and the invocation reached the app');
-    for (const entry of log.entries) assert.ok(entry.at >= log.started + 3000, `${entry.url} arrived ${entry.at - log.started} ms after start, before the app was healthy`);
+    for (const entry of log.entries) assert.ok(entry.at >= log.healthyAt, `${entry.url} arrived ${log.healthyAt - entry.at} ms before the app turned healthy`);
   });
 });
 
@@ -148,5 +151,36 @@ describe('drain with the app busy endpoint', () => {
   it('exits at once when the app is not busy', async () => {
     const elapsed = await timeToExit('idle', '0', 20);
     assert.ok(elapsed < 5000, `exited promptly (${elapsed} ms)`);
+  });
+});
+
+describe('pre-stop', () => {
+  const dir = tempDir();
+  const home = join(dir.path, 'home');
+  const running: SidecarHandle[] = [];
+  after(async () => {
+    await Promise.all(running.map((handle) => handle.stop()));
+    dir.cleanup();
+  });
+
+  it('drains inbound work, keeps the outbound API, and then stops promptly on SIGTERM', async () => {
+    const sidecar = await startRun({
+      appId: 'prestopped', resourcesPath: writeStateComponents(dir.path), home, appPort: await freePort(), waitForApp: true,
+      appCommand: [process.execPath, lifecycleApp], env: { BUSY_FOR_MS: '500' },
+      extraFlags: ['--app-busy-path', '/busy', '--dapr-block-shutdown-duration', '60s'],
+    });
+    running.push(sidecar);
+    const prestop = new Spawned(process.execPath, [cliMain, 'prestop', '--dapr-http-port', String(sidecar.httpPort)], { env: { ...process.env, OUTRIGGER_HOME: home } });
+    assert.equal(await prestop.exited, 0, prestop.output);
+    assert.match(prestop.output, /"result":"drained"/);
+    const refused = await call('GET', `${sidecar.baseUrl}/v1.0/invoke/prestopped/method/hello`);
+    assert.equal(refused.status, 503);
+    assert.equal(errorOf(refused).errorCode, 'ERR_SIDECAR_SHUTTING_DOWN');
+    assert.equal((await call('POST', `${sidecar.baseUrl}/v1.0/state/statestore`, [{ key: 'after-prestop', value: 1 }])).status, 204, 'the outbound API still serves');
+    const pid = sidecarPid(home, 'prestopped');
+    const sent = Date.now();
+    process.kill(pid, 'SIGTERM');
+    await waitFor('the sidecar to exit', () => !alive(pid), 20_000, 20);
+    assert.ok(Date.now() - sent < 5_000, 'no second drain and no shutdown block after the pre-stop drain');
   });
 });

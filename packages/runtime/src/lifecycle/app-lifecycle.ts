@@ -92,7 +92,8 @@ export class AppLifecycle {
   /** `--dapr-block-shutdown-duration`: keep serving until it passes or the app turns unhealthy. */
   async blockShutdown(): Promise<void> {
     const ms = this.options.blockShutdownMs;
-    if (ms <= 0) return;
+    // After a pre-stop drain there is nothing left to keep serving for.
+    if (ms <= 0 || this.draining) return;
     this.logger.info(`shutdown blocked for up to ${ms} ms while the app is healthy`);
     const deadline = Date.now() + ms;
     while (Date.now() < deadline && (!this.monitor || this.monitor.healthy)) await delay(Math.min(100, deadline - Date.now()));
