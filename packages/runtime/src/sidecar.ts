@@ -14,6 +14,7 @@ import type { SidecarBlock, SidecarContext } from './blocks/sidecar-block.js';
 import { ComponentHost } from './components/component-host.js';
 import { createDefaultRegistry } from './component-registry.js';
 import { InternalServer } from './internal/internal-server.js';
+import { SidecarMetrics } from './observability/sidecar-metrics.js';
 import { Readiness } from './lifecycle/readiness.js';
 import { AppLifecycle } from './lifecycle/app-lifecycle.js';
 import { LocalRegistry } from './nameresolution/local-registry.js';
@@ -52,6 +53,7 @@ export class Sidecar implements SidecarIntrospection {
   private stopping: Promise<void> | undefined;
   private blocks: SidecarBlock[] = [];
   private lifecycle: AppLifecycle | undefined;
+  private metrics: SidecarMetrics | undefined;
   private markStopped!: () => void;
 
   constructor(readonly options: SidecarOptions, dependencies: SidecarDependencies = {}) {
@@ -60,7 +62,10 @@ export class Sidecar implements SidecarIntrospection {
     this.stopped = new Promise((resolve) => {
       this.markStopped = resolve;
     });
-    this.readiness.onChange((phase) => this.logger.info(`phase: ${phase}`));
+    this.readiness.onChange((phase) => {
+      this.logger.info(`phase: ${phase}`);
+      this.metrics?.setPhase(phase);
+    });
   }
 
   get appId(): string {
@@ -75,11 +80,27 @@ export class Sidecar implements SidecarIntrospection {
     const { options, logger } = this;
     logger.info(`starting Outrigger ${runtimeVersion} with app id "${options.appId}"`);
     for (const warning of options.warnings) logger.warn(warning);
-    logger.info(`metrics are not served yet: --metrics-port ${options.metricsPort} is reserved`);
     this.resources = loadResources(options.resourcesPaths, { appId: options.appId, namespace: options.namespace });
     if (options.configPath) this.resources.configurations.push(loadConfigurationFile(options.configPath));
     for (const skipped of this.resources.skipped) logger.debug(`resource skipped: ${skipped}`);
+    if (options.enableMetrics) {
+      this.metrics = new SidecarMetrics(options.appId, options.namespace, {
+        inFlight: () => this.appChannel?.inFlight ?? 0,
+        drainElapsedSeconds: () => {
+          const progress = this.lifecycle?.drainProgress;
+          return progress && (progress.step === 'waiting' || progress.step === 'stopping-inbound') ? progress.elapsedMs / 1000 : 0;
+        },
+      });
+      try {
+        const metricsPort = await this.metrics.listen(options.metricsPort, options.listenAddresses[0]);
+        logger.info(`metrics served on port ${metricsPort} at /metrics`);
+      } catch (error) {
+        // Several sidecars on one machine all default to 9090; the API matters more than metrics.
+        logger.warn(`metrics are off: cannot listen on port ${options.metricsPort}: ${errorMessage(error)}`);
+      }
+    }
     await this.host.initAll(this.resources.components);
+    for (const component of this.host.all()) this.metrics?.recordComponentLoaded(component.name, true);
     this.readiness.advance('components-ready');
 
     this.localRegistry = new LocalRegistry(join(options.homeDir, 'registry.db'));
@@ -102,6 +123,7 @@ export class Sidecar implements SidecarIntrospection {
       routes: [...this.blocks.flatMap((block) => block.routes?.() ?? []), ...metadataRoutes(this), ...lifecycleRoutes(lifecycle)],
       fallback: (req, res) => handleInvocation(invoke, req, res),
       apiToken: options.apiToken, maxBodyBytes: options.maxBodyBytes, enableApiLogging: options.enableApiLogging, logger,
+      onRequestDone: (method, path, status, elapsedMs) => this.metrics?.recordRequest(method, path, status, elapsedMs),
     });
     this.httpPort = await this.httpServer.listen(options.httpPort, options.listenAddresses);
     logger.info(`HTTP API listening on port ${this.httpPort}`);
@@ -218,7 +240,7 @@ export class Sidecar implements SidecarIntrospection {
     this.internalServer?.closeAllConnections();
     await closing;
     await Promise.all(this.blocks.map((block) => block.close?.().catch(() => undefined)));
-    await Promise.all([this.host.closeAll(), this.appChannel?.close(), this.invokeService?.close()]);
+    await Promise.all([this.host.closeAll(), this.appChannel?.close(), this.invokeService?.close(), this.metrics?.close()]);
     this.localRegistry?.close();
     this.readiness.advance('stopped');
     this.markStopped();

@@ -38,8 +38,10 @@ export interface SidecarOptions {
   readonly appBusyPath: string | undefined;
   /** `--dapr-block-shutdown-duration`, 0 when off. */
   readonly blockShutdownMs: number;
-  /** `--metrics-port`: reserved until the metrics endpoint exists; named in the start-up log. */
+  /** `--metrics-port`: where `GET /metrics` is served. */
   readonly metricsPort: number;
+  /** `--enable-metrics` (default on). */
+  readonly enableMetrics: boolean;
 }
 
 /** Raised for a flag value that cannot be used; names the flag. */
@@ -104,6 +106,7 @@ export function resolveSidecarOptions(raw: Readonly<Record<string, RawValue>>, e
     homeDir: outriggerHome(env),
     warnings,
     metricsPort: port(get('metrics-port'), 'metrics-port'),
+    enableMetrics: get('enable-metrics') !== false && get('enable-metrics') !== 'false',
     appHealth: get('enable-app-health-check') ? {
       path: path(get('app-health-check-path'), 'app-health-check-path') ?? '/healthz',
       intervalMs: positive(get('app-health-probe-interval'), 'app-health-probe-interval') * 1000,

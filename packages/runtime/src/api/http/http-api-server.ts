@@ -13,7 +13,12 @@ export interface HttpApiServerOptions {
   readonly maxBodyBytes: number;
   readonly enableApiLogging: boolean;
   readonly logger: Logger;
+  /** Called when a response is finished, with the route template as `path` (bounded cardinality). */
+  readonly onRequestDone?: (method: string, path: string, status: number, elapsedMs: number) => void;
 }
+
+/** The path label of requests no route matched: daprd's fallback is service invocation. */
+const invocationPath = '/v1.0/invoke/{id}/method/{method}';
 
 /** Paths that answer without the API token, as in daprd. */
 const tokenExempt = new Set(['/v1.0/healthz', '/v1.0/healthz/outbound']);
@@ -30,11 +35,12 @@ export class HttpApiServer {
   constructor(private readonly options: HttpApiServerOptions) {
     for (const route of options.routes) {
       for (const version of route.versions) {
+        const template = `/${version}${route.path}`.replace(/:([A-Za-z]+)/g, '{$1}');
         this.router.on(route.methods as FindMyWay.HTTPMethod[], `/${version}${route.path}`, (req, res, params) => {
           // Parsed from the raw URL so repeated parameters (`?key=a&key=b`) are all kept.
           const rawQuery = (req.url ?? '').split('?')[1] ?? '';
           return route.handler({ req, res, params, query: new URLSearchParams(rawQuery), maxBodyBytes: options.maxBodyBytes });
-        });
+        }, { template });
       }
     }
   }
@@ -78,7 +84,12 @@ export class HttpApiServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.active++;
-    res.once('close', () => this.active--);
+    const started = performance.now();
+    let template = invocationPath;
+    res.once('close', () => {
+      this.active--;
+      this.options.onRequestDone?.(req.method ?? 'GET', template, res.statusCode, performance.now() - started);
+    });
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (this.options.enableApiLogging) this.options.logger.info({ method: req.method, path }, 'HTTP API Called');
     try {
@@ -92,7 +103,10 @@ export class HttpApiServer {
         }
       }
       const found = this.router.find(req.method as FindMyWay.HTTPMethod, req.url ?? '/');
-      if (found) await found.handler(req, res, found.params, found.store, found.searchParams);
+      if (found) {
+        template = (found.store as { template?: string } | undefined)?.template ?? template;
+        await found.handler(req, res, found.params, found.store, found.searchParams);
+      }
       else await this.options.fallback(req, res);
     } catch (error) {
       if (!isDaprError(error)) this.options.logger.error({ err: error, path }, `unexpected error handling ${req.method} ${path}: ${errorMessage(error)}`);
