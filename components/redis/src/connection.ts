@@ -43,9 +43,16 @@ export async function connectRedis(settings: RedisConnectionSettings, options: C
     return backoff(attempt);
   }));
   let connected = true;
+  let attempts = 0;
   client.on('error', (error: Error) => {
     lastError = error;
-    if (connected && everReady) options.logger.warn(`${options.purpose}: connection to redis at ${settings.address} failed: ${error.message}`);
+    if (!everReady) {
+      // Logged per attempt, so the cause is in the log even when the runtime's initTimeout ends init first.
+      attempts += 1;
+      options.logger.warn(`${options.purpose}: cannot connect to redis at ${settings.address} (attempt ${attempts} of ${settings.maxRetries + 1}): ${error.message}`);
+    } else if (connected) {
+      options.logger.warn(`${options.purpose}: connection to redis at ${settings.address} failed: ${error.message}`);
+    }
   });
   client.on('close', () => {
     if (connected && everReady) options.logger.warn(`${options.purpose}: lost the connection to redis at ${settings.address}; reconnecting`);
