@@ -28,13 +28,15 @@ export function rawClient(): Redis {
  */
 export async function redisUnavailable(): Promise<string | undefined> {
   const client = rawClient();
-  client.on('error', () => undefined);
+  let cause: Error | undefined;
+  client.on('error', (error: Error) => { cause = error; });
   try {
     await client.connect();
     await client.ping();
     return undefined;
   } catch (error) {
-    const reason = `Redis at ${TEST_REDIS} is unreachable (${error instanceof Error ? error.message : String(error)}); start it or set OUTRIGGER_TEST_REDIS`;
+    const detail = (cause ?? (error instanceof Error ? error : new Error(String(error)))).message;
+    const reason = `Redis at ${TEST_REDIS} is unreachable (${detail}); start it or set OUTRIGGER_TEST_REDIS`;
     if (process.env.CI === 'true') throw new Error(`${reason}; CI=true requires it`);
     return reason;
   } finally {
