@@ -127,8 +127,11 @@ export function parseConnectionSettings(metadata: Readonly<Record<string, string
   const cert = get('clientCert');
   const key = get('clientKey');
   const legacyDefaults = block === 'state' || block === 'lock';
-  const readTimeoutMs = redisDuration('readTimeout', get('readTimeout'), 3000);
-  const writeTimeoutMs = redisDuration('writeTimeout', get('writeTimeout'), readTimeoutMs);
+  // As in go-redis, 0 means the default and a negative value means no timeout.
+  const orDefault = (value: number, fallback: number): number => (value === 0 ? fallback : value);
+  const readTimeoutMs = orDefault(redisDuration('readTimeout', get('readTimeout'), 3000), 3000);
+  const writeTimeoutMs = orDefault(redisDuration('writeTimeout', get('writeTimeout'), readTimeoutMs), readTimeoutMs);
+  const dialTimeoutMs = redisDuration('dialTimeout', get('dialTimeout'), 5000);
   const maxRetries = integer('redisMaxRetries', get('redisMaxRetries'), 3);
   return {
     host: first.host,
@@ -144,7 +147,7 @@ export function parseConnectionSettings(metadata: Readonly<Record<string, string
     maxRetries: Math.max(0, maxRetries),
     minRetryIntervalMs: Math.max(0, redisDuration('redisMinRetryInterval', get('redisMinRetryInterval'), legacyDefaults ? 2000 : 8)),
     maxRetryIntervalMs: Math.max(0, redisDuration('redisMaxRetryInterval', get('redisMaxRetryInterval'), block === 'configuration' ? 2000 : 512)),
-    dialTimeoutMs: Math.max(1, redisDuration('dialTimeout', get('dialTimeout'), 5000)),
+    dialTimeoutMs: dialTimeoutMs > 0 ? dialTimeoutMs : 5000,
     commandTimeoutMs: readTimeoutMs < 0 && writeTimeoutMs < 0 ? undefined : Math.max(readTimeoutMs, writeTimeoutMs, 1),
     readTimeoutMs: readTimeoutMs < 0 ? 3000 : Math.max(readTimeoutMs, 1),
     address: `${first.host}:${first.port}`,
