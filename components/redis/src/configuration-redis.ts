@@ -38,8 +38,9 @@ export function parseConfigurationValue(raw: string): { value: string; version: 
  * item metadata is always empty. Subscriptions listen to keyspace notifications
  * (`__keyspace@<db>__:<key>`) on a connection of their own and, for each change, read the key again and
  * deliver its current value (an empty item once it is gone). Notifications must be enabled on the server;
- * the store turns on the classes it needs (`Kg$xe`, added to what is configured) at the first subscribe,
- * and logs a warning when CONFIG SET is not allowed. Changes made while the store is disconnected are not
+ * the store turns on the classes it needs (`Kg$xe`, added to what is configured) at the first subscribe
+ * and again after every reconnection (a restarted server forgets CONFIG SET), and logs a warning when
+ * CONFIG SET is not allowed. Changes made while the store is disconnected are not
  * announced by Redis, so they are not delivered.
  */
 export class RedisConfigurationStore implements ConfigurationStore {
@@ -137,6 +138,8 @@ export class RedisConfigurationStore implements ConfigurationStore {
       const settings = this.settings as RedisConnectionSettings;
       const logger = this.logger as Logger;
       await this.enableKeyspaceEvents();
+      // CONFIG SET does not survive a server restart: set the flags again whenever the connection comes back.
+      this.opened().on('ready', () => void this.enableKeyspaceEvents());
       const subscriber = await connectRedis(settings, { purpose: 'redis configuration subscriber', logger, signal: this.closing.signal });
       const prefix = `__keyspace@${settings.db}__:`;
       subscriber.on('message', (channel: string) => this.announce(channel.slice(prefix.length), false));
