@@ -14,3 +14,5 @@ export * from './lock.js';
 export * from './configuration.js';
 export * from './conformance/lock-conformance.js';
 export * from './conformance/configuration-conformance.js';
+export * from './sql-binding.js';
+export * from './metadata-docs.js';
