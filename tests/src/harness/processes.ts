@@ -43,8 +43,9 @@ export class Spawned {
   output = '';
   readonly exited: Promise<number | null>;
 
-  constructor(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
-    this.child = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `uid`/`gid` run the process as another account (needs root), e.g. a database server that refuses root. */
+  constructor(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; uid?: number; gid?: number } = {}) {
+    this.child = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd, uid: options.uid, gid: options.gid, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout?.on('data', (chunk: Buffer) => { this.output += chunk.toString(); });
     this.child.stderr?.on('data', (chunk: Buffer) => { this.output += chunk.toString(); });
     this.exited = new Promise((resolveExit) => this.child.once('exit', (code, signal) => resolveExit(code ?? (signal ? -1 : null))));

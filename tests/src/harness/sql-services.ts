@@ -1,0 +1,45 @@
+import { connect } from 'node:net';
+
+/**
+ * Why tests on a shared database server cannot run, or undefined when its port accepts a connection.
+ * With CI=true an unreachable server is an error, not a reason to skip.
+ */
+export async function sharedServerUnavailable(name: string, port: number): Promise<string | undefined> {
+  const error = await new Promise<Error | undefined>((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const timer = setTimeout(() => socket.destroy(new Error('no answer within 2 s')), 2000);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(undefined);
+    });
+    socket.once('error', (failure) => {
+      clearTimeout(timer);
+      resolve(failure);
+    });
+  });
+  if (!error) return undefined;
+  const reason = `${name} on 127.0.0.1:${port} is unreachable (${error.message})`;
+  if (process.env.CI === 'true') throw new Error(`${reason}; CI=true requires it`);
+  return reason;
+}
+
+/** Component YAML (one document, `---` first) with string metadata values, quoted. */
+export function componentYaml(name: string, type: string, metadata: Record<string, string>): string {
+  const fields = Object.entries(metadata).map(([key, value]) => `  - name: ${key}\n    value: ${JSON.stringify(value)}\n`).join('');
+  return `---
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: ${name}
+spec:
+  type: ${type}
+  version: v1
+  metadata:
+${fields}`;
+}
+
+/** A table name no other run uses (lower case, as PostgreSQL folds names). */
+export function uniqueTable(label: string): string {
+  return `outrigger_${label}_${Math.random().toString(36).slice(2, 10)}`;
+}
