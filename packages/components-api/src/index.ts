@@ -1,5 +1,6 @@
 export * from './component.js';
 export * from './metadata.js';
+export * from './metadata-reader.js';
 export * from './registry.js';
 export * from './state.js';
 export * from './pubsub.js';
