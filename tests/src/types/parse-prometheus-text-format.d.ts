@@ -13,5 +13,6 @@ declare module 'parse-prometheus-text-format' {
     readonly type: 'COUNTER' | 'GAUGE' | 'HISTOGRAM' | 'SUMMARY' | 'UNTYPED';
     readonly metrics: readonly Sample[];
   }
-  export default function parsePrometheusTextFormat(text: string): MetricFamily[];
+  function parsePrometheusTextFormat(text: string): MetricFamily[];
+  export = parsePrometheusTextFormat;
 }
