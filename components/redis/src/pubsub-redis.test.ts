@@ -109,6 +109,19 @@ if (unavailable) {
       await waitFor('the acknowledgement', async () => (await raw.xpending(topic, group) as [number])[0] === 0);
     });
 
+    it('closes an idle subscription at once, not after the blocking read\'s readTimeout', async () => {
+      const instance = await open({ consumerID: `${RUN}-idle`, readTimeout: '10s' });
+      const subscription = await instance.subscribe({ topic: `${RUN}-idle` }, async () => undefined);
+      // Let the reader reach its blocking XREADGROUP.
+      const raw2 = rawClient();
+      await waitFor('the blocked read', async () => /cmd=xreadgroup/.test(await raw2.client('LIST') as string), 5000, 20);
+      raw2.disconnect();
+      const started = Date.now();
+      await subscription.close();
+      await instance.close();
+      assert.ok(Date.now() - started < 1500, `close took ${Date.now() - started} ms`);
+    });
+
     it('fails a publish at once when the component is closed', async () => {
       const publisher = await open({ consumerID: `${RUN}-p5` });
       await publisher.close();

@@ -73,6 +73,9 @@ export class StreamSubscription implements PubSubSubscription {
     for (const timer of this.timers) clearInterval(timer);
     this.slotFreed?.();
     await this.unblockReader();
+    // A read sent just after the unblock would block for readTimeout: give the loop a moment, then drop the connection.
+    const stopped = await Promise.race([this.loop.then(() => true), delay(250).then(() => false)]);
+    if (!stopped) this.context.reader.disconnect();
     await this.loop;
     await Promise.allSettled([...this.running.values()]);
     this.context.reader.disconnect();
