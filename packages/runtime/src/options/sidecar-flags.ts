@@ -27,7 +27,7 @@ const later = (name: string, kind: FlagSpec['kind'], status: 'ignored' | 'refuse
 export const sidecarFlags: readonly FlagSpec[] = [
   supported('app-id', 'string', 'A unique id for the application; used for invocation, state key prefixes and pub/sub consumer groups'),
   supported('app-port', 'integer', 'The port the application listens on; without it the sidecar runs with no app channel'),
-  supported('app-protocol', 'string', 'Protocol of the app channel: http (https, grpc, grpcs, h2c come later)', { default: 'http' }),
+  supported('app-protocol', 'string', 'Protocol of the app channel: http or grpc (https, grpcs, h2c come later)', { default: 'http' }),
   supported('app-channel-address', 'string', 'The network address the application listens on', { default: '127.0.0.1' }),
   supported('app-max-concurrency', 'integer', 'Largest number of concurrent calls into the app; -1 for no limit', { default: -1 }),
   supported('dapr-http-port', 'integer', 'HTTP port of the Dapr API', { default: 3500 }),

@@ -44,10 +44,16 @@ describe('resolveSidecarOptions', () => {
     assert.throws(() => resolveSidecarOptions({ 'dapr-block-shutdown-duration': 'soon' }, {}), /--dapr-block-shutdown-duration/);
   });
 
+  it('accepts grpc as the app protocol, in any case', () => {
+    assert.equal(resolveSidecarOptions({ 'app-protocol': 'GRPC' }, {}).appProtocol, 'grpc');
+    assert.equal(resolveSidecarOptions({}, {}).appProtocol, 'http');
+  });
+
   it('refuses bad values naming the flag', () => {
     assert.throws(() => resolveSidecarOptions({ 'dapr-http-port': 'abc' }, {}), /--dapr-http-port/);
     assert.throws(() => resolveSidecarOptions({ 'dapr-http-port': '70000' }, {}), /--dapr-http-port/);
-    assert.throws(() => resolveSidecarOptions({ 'app-protocol': 'grpc' }, {}), /--app-protocol/);
+    for (const protocol of ['h2c', 'grpcs', 'https', 'soap']) assert.throws(() => resolveSidecarOptions({ 'app-protocol': protocol }, {}), /--app-protocol/);
+    assert.throws(() => resolveSidecarOptions({ 'app-protocol': 'grpc', 'app-ready-path': '/ready' }, {}), /--app-ready-path: needs --app-protocol http/);
     assert.throws(() => resolveSidecarOptions({ 'max-body-size': 'lots' }, {}), /--max-body-size/);
     assert.throws(() => resolveSidecarOptions({ 'log-level': 'loud' }, {}), /--log-level/);
   });

@@ -7,7 +7,7 @@ import { sidecarFlags, type FlagSpec } from './sidecar-flags.js';
 export interface SidecarOptions {
   readonly appId: string;
   readonly appPort: number | undefined;
-  readonly appProtocol: 'http';
+  readonly appProtocol: 'http' | 'grpc';
   readonly appChannelAddress: string;
   readonly appMaxConcurrency: number;
   readonly httpPort: number;
@@ -76,8 +76,8 @@ export function resolveSidecarOptions(raw: Readonly<Record<string, RawValue>>, e
     const value = valueOf(raw, flag);
     return isSet(value) ? value : flag.default;
   };
-  const appProtocol = String(get('app-protocol'));
-  if (appProtocol !== 'http') throw new OptionsError('app-protocol', `"${appProtocol}" is not supported yet; use http`);
+  const appProtocol = String(get('app-protocol')).toLowerCase();
+  if (appProtocol !== 'http' && appProtocol !== 'grpc') throw new OptionsError('app-protocol', `"${appProtocol}" is not supported yet; use http or grpc`);
   const mode = String(get('mode'));
   if (mode !== 'standalone') throw new OptionsError('mode', `"${mode}" is not supported; use standalone`);
   const logLevel = String(get('log-level'));
@@ -86,7 +86,7 @@ export function resolveSidecarOptions(raw: Readonly<Record<string, RawValue>>, e
   const options: SidecarOptions = {
     appId: String(get('app-id') ?? ''),
     appPort: appPort === 0 ? undefined : appPort,
-    appProtocol: 'http',
+    appProtocol,
     appChannelAddress: String(get('app-channel-address')),
     appMaxConcurrency: integer(get('app-max-concurrency'), 'app-max-concurrency'),
     httpPort: port(get('dapr-http-port'), 'dapr-http-port'),
@@ -117,6 +117,10 @@ export function resolveSidecarOptions(raw: Readonly<Record<string, RawValue>>, e
     appBusyPath: path(get('app-busy-path'), 'app-busy-path'),
     blockShutdownMs: durationMs(get('dapr-block-shutdown-duration'), 'dapr-block-shutdown-duration'),
   };
+  // Both are probed with HTTP GET, which an app speaking gRPC does not answer.
+  for (const [flag, value] of [['app-ready-path', options.appReadyPath], ['app-busy-path', options.appBusyPath]] as const) {
+    if (value !== undefined && appProtocol === 'grpc') throw new OptionsError(flag, 'needs --app-protocol http (the path is probed with HTTP GET)');
+  }
   return Object.freeze(options);
 }
 

@@ -44,7 +44,8 @@ function stringRecord(value: unknown): Record<string, string> {
   return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([key, item]) => [key, typeof item === 'string' ? item : JSON.stringify(item)]));
 }
 
-function bulkOptions(value: unknown): BulkSubscribeOptions | undefined {
+/** Bulk-subscribe settings from `{enabled, maxMessagesCount, maxAwaitDurationMs}`; Dapr's defaults for missing or zero counts. */
+export function bulkOptions(value: unknown): BulkSubscribeOptions | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const raw = value as Record<string, unknown>;
   if (raw.enabled !== true) return undefined;
