@@ -2,6 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createLogger, delay, errorMessage, type Logger } from '@outrigger/kit';
 import type { ComponentRegistry, StateStore } from '@outrigger/components-api';
+import { GrpcApiServer } from './api/grpc/grpc-api-server.js';
+import { routeDaprService, type DaprMethods } from './api/grpc/dapr-service.js';
+import { invokeMethods } from './api/grpc/invoke-method.js';
+import { metadataMethods } from './api/grpc/metadata-methods.js';
 import { HttpApiServer } from './api/http/http-api-server.js';
 import { handleInvocation } from './api/http/invoke-routes.js';
 import { lifecycleRoutes } from './api/http/lifecycle-routes.js';
@@ -38,6 +42,7 @@ export class Sidecar implements SidecarIntrospection {
   readonly stopped: Promise<void>;
   exitCode = 0;
   httpPort = 0;
+  grpcPort = 0;
   internalPort = 0;
 
   private readonly host: ComponentHost;
@@ -45,6 +50,7 @@ export class Sidecar implements SidecarIntrospection {
   private readonly registrationId = randomUUID();
   private resources: LoadedResources | undefined;
   private httpServer: HttpApiServer | undefined;
+  private grpcServer: GrpcApiServer | undefined;
   private internalServer: InternalServer | undefined;
   private appChannel: AppChannel | undefined;
   private invokeService: InvokeService | undefined;
@@ -127,6 +133,14 @@ export class Sidecar implements SidecarIntrospection {
     });
     this.httpPort = await this.httpServer.listen(options.httpPort, options.listenAddresses);
     logger.info(`HTTP API listening on port ${this.httpPort}`);
+    const grpcMethods: DaprMethods = Object.assign({}, ...this.blocks.map((block) => block.grpc?.() ?? {}), invokeMethods(invoke), metadataMethods(this));
+    this.grpcServer = new GrpcApiServer({
+      routes: (router) => routeDaprService(router, grpcMethods, logger),
+      // gRPC proxying (calls for other services, routed by `dapr-app-id`) plugs in as `unknownService`.
+      apiToken: options.apiToken, maxBodyBytes: options.maxBodyBytes, enableApiLogging: options.enableApiLogging, logger,
+    });
+    this.grpcPort = await this.grpcServer.listen(options.grpcPort, options.listenAddresses);
+    logger.info(`gRPC API listening on port ${this.grpcPort}`);
     this.internalServer = new InternalServer(invoke, logger);
     this.internalPort = await this.internalServer.listen(options.internalPort);
     this.register();
@@ -145,6 +159,7 @@ export class Sidecar implements SidecarIntrospection {
       this.logger.warn('forced shutdown requested');
       this.exitCode = 1;
       this.httpServer?.closeAllConnections();
+      this.grpcServer?.closeAllConnections();
     }
     void this.stop();
   }
@@ -194,7 +209,7 @@ export class Sidecar implements SidecarIntrospection {
     if (!registry) return;
     registry.register({
       registrationId: this.registrationId, appId: this.options.appId, namespace: this.options.namespace,
-      internalAddress: `127.0.0.1:${this.internalPort}`, httpPort: this.httpPort, grpcPort: this.options.grpcPort,
+      internalAddress: `127.0.0.1:${this.internalPort}`, httpPort: this.httpPort, grpcPort: this.grpcPort,
       appPort: this.options.appPort, pid: process.pid, startedAt: Date.now(),
     });
     this.heartbeat = setInterval(() => {
@@ -232,11 +247,12 @@ export class Sidecar implements SidecarIntrospection {
     if (!forced) await this.lifecycle?.drain();
     this.readiness.advance('draining');
     this.lifecycle?.stop();
-    const closing = Promise.all([this.httpServer?.close(), this.internalServer?.close()]);
+    const closing = Promise.all([this.httpServer?.close(), this.grpcServer?.close(), this.internalServer?.close()]);
     // The outbound API served the app during the drain; give its last calls what is left of the grace period.
     const deadline = started + this.options.gracefulShutdownMs;
-    while (!forced && (this.httpServer?.inFlight ?? 0) > 0 && Date.now() < deadline) await delay(20);
+    while (!forced && (this.httpServer?.inFlight ?? 0) + (this.grpcServer?.inFlight ?? 0) > 0 && Date.now() < deadline) await delay(20);
     this.httpServer?.closeAllConnections();
+    this.grpcServer?.closeAllConnections();
     this.internalServer?.closeAllConnections();
     await closing;
     await Promise.all(this.blocks.map((block) => block.close?.().catch(() => undefined)));

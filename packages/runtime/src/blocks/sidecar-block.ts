@@ -1,4 +1,5 @@
 import type { Logger } from '@outrigger/kit';
+import type { DaprMethods } from '../api/grpc/dapr-service.js';
 import type { RouteDefinition } from '../api/http/route-types.js';
 import type { AppChannel } from '../app-channel/app-channel.js';
 import type { ComponentHost, LoadedComponent } from '../components/component-host.js';
@@ -23,6 +24,8 @@ export interface SidecarContext {
 export interface SidecarBlock {
   readonly name: string;
   routes?(): RouteDefinition[];
+  /** Its methods of the gRPC `dapr.proto.runtime.v1.Dapr` service, over the same block API as its routes. */
+  grpc?(): DaprMethods;
   /** Starts delivering work to the app (subscriptions, input bindings); called once the app is ready. */
   startInbound?(): Promise<void>;
   /** Stops taking new inbound work; called first on shutdown. */

@@ -31,7 +31,7 @@ export const sidecarFlags: readonly FlagSpec[] = [
   supported('app-channel-address', 'string', 'The network address the application listens on', { default: '127.0.0.1' }),
   supported('app-max-concurrency', 'integer', 'Largest number of concurrent calls into the app; -1 for no limit', { default: -1 }),
   supported('dapr-http-port', 'integer', 'HTTP port of the Dapr API', { default: 3500 }),
-  supported('dapr-grpc-port', 'integer', 'gRPC port of the Dapr API (reserved; the gRPC API is not served yet)', { default: 50001 }),
+  supported('dapr-grpc-port', 'integer', 'gRPC port of the Dapr API (h2c; grpc-js and Connect clients); 0 picks a free port', { default: 50001 }),
   supported('dapr-internal-grpc-port', 'integer', 'Port for sidecar-to-sidecar calls; 0 picks a free port', { default: 0 }),
   supported('dapr-listen-addresses', 'string', 'Comma-separated addresses the API servers listen on; empty for all interfaces', { default: '' }),
   supported('resources-path', 'list', 'Folder of Dapr resource YAML (components, configuration, ...); repeatable', { aliases: ['components-path'] }),

@@ -1,3 +1,4 @@
+import { bindingsMethods } from '../../api/grpc/bindings-methods.js';
 import { bindingsRoutes } from '../../api/http/bindings-routes.js';
 import type { SidecarBlock, SidecarContext } from '../sidecar-block.js';
 import { bindingCapabilities } from './binding-components.js';
@@ -17,6 +18,7 @@ export function bindingsBlock(context: SidecarContext): SidecarBlock {
   return {
     name: 'bindings',
     routes: () => bindingsRoutes(api),
+    grpc: () => bindingsMethods(api),
     startInbound: () => input.start(),
     stopInbound: () => input.stop(),
     componentCapabilities: (component) => (component.registration.block === 'bindings' ? bindingCapabilities(component) : undefined),

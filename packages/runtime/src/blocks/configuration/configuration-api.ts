@@ -1,7 +1,7 @@
 import { buffer } from 'node:stream/consumers';
 import { daprError, errorMessage, type Logger } from '@outrigger/kit';
 import type {
-  ConfigurationItem, ConfigurationItems, ConfigurationStore, ConfigurationSubscription, ConfigurationUpdate,
+  ConfigurationItem, ConfigurationItems, ConfigurationStore, ConfigurationSubscription, ConfigurationUpdate, ConfigurationUpdateHandler,
 } from '@outrigger/components-api';
 import type { AppChannel } from '../../app-channel/app-channel.js';
 import type { ComponentHost } from '../../components/component-host.js';
@@ -31,6 +31,8 @@ function goList(keys: readonly string[]): string {
 interface ActiveSubscription {
   readonly storeName: string;
   readonly subscription: ConfigurationSubscription;
+  /** Told when the subscription ends (unsubscribe, shutdown), for a subscriber that holds a stream open. */
+  readonly onEnd?: (() => void) | undefined;
 }
 
 /**
@@ -65,17 +67,40 @@ export class ConfigurationApi {
 
   /** @returns the subscription id. @throws DaprError without an app channel, or when the store refuses. */
   async subscribe(storeName: string, keys: readonly string[], metadata: Record<string, string>): Promise<string> {
-    const store = this.resolve(storeName);
+    this.resolve(storeName);
     const channel = this.appChannel;
     if (!channel) throw daprError('configurationAppChannelNil');
+    return this.start(storeName, keys, metadata, (update) => this.deliver(channel, storeName, update), undefined);
+  }
+
+  /**
+   * Subscribes for a caller that takes the updates itself, as the gRPC SubscribeConfiguration stream does,
+   * so no app channel is needed. `onEnd` is told when the subscription is ended by id or by shutdown.
+   * @returns the subscription id. @throws DaprError when the store refuses or the sidecar is stopping.
+   */
+  async subscribeWith(storeName: string, keys: readonly string[], metadata: Record<string, string>, onUpdate: ConfigurationUpdateHandler, onEnd: () => void): Promise<string> {
+    this.resolve(storeName);
+    return this.start(storeName, keys, metadata, onUpdate, onEnd);
+  }
+
+  /** Ends a subscription known by its id alone (gRPC UnsubscribeConfiguration). @returns false when no subscription has that id. */
+  async unsubscribeById(id: string): Promise<boolean> {
+    const entry = this.active.get(id);
+    if (!entry) return false;
+    await this.unsubscribe(entry.storeName, id);
+    return true;
+  }
+
+  private async start(storeName: string, keys: readonly string[], metadata: Record<string, string>, handler: ConfigurationUpdateHandler, onEnd: (() => void) | undefined): Promise<string> {
+    const store = this.resolve(storeName);
     if (this.stopped) throw daprError('configurationSubscribe', goList(keys), storeName, 'the sidecar is shutting down');
     let subscription: ConfigurationSubscription;
     try {
-      subscription = await store.subscribe(keys, metadata, (update) => this.deliver(channel, storeName, update));
+      subscription = await store.subscribe(keys, metadata, handler);
     } catch (error) {
       throw daprError('configurationSubscribe', goList(keys), storeName, errorMessage(error));
     }
-    this.active.set(subscription.id, { storeName, subscription });
+    this.active.set(subscription.id, { storeName, subscription, onEnd });
     this.logger.debug(`configuration subscription ${subscription.id} on ${storeName} for ${goList(keys)}`);
     return subscription.id;
   }
@@ -86,6 +111,7 @@ export class ConfigurationApi {
     const entry = this.active.get(id);
     if (!entry || entry.storeName !== storeName) throw daprError('configurationUnsubscribe', id, `subscription with id ${id} does not exist`);
     this.active.delete(id);
+    entry.onEnd?.();
     try {
       await entry.subscription.close();
     } catch (error) {
@@ -98,6 +124,7 @@ export class ConfigurationApi {
     this.stopped = true;
     const entries = [...this.active.values()];
     this.active.clear();
+    for (const entry of entries) entry.onEnd?.();
     await Promise.all(entries.map(({ subscription }) => subscription.close().catch((error: unknown) => {
       this.logger.warn(`closing configuration subscription ${subscription.id} failed: ${errorMessage(error)}`);
     })));

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Agent } from 'undici';
+import { buffer } from 'node:stream/consumers';
+import { Agent, type Dispatcher } from 'undici';
 import { daprError, errorMessage, isDaprError, type Logger } from '@outrigger/kit';
 import type { AppChannel } from '../../app-channel/app-channel.js';
 import { forwardToApp } from '../../app-channel/forward-to-app.js';
@@ -16,6 +17,25 @@ export interface InvokeServiceOptions {
   readonly logger: Logger;
   /** Why calls into this sidecar's app are refused now (unhealthy app, drain); undefined when accepted. */
   readonly inboundRefusal?: () => 'not-ready' | 'unhealthy' | 'draining' | undefined;
+}
+
+/** An invocation read whole, as the gRPC InvokeService API makes it. */
+export interface BufferedInvokeRequest {
+  /** HTTP verb, upper case. */
+  readonly verb: string;
+  /** The method as a URL path starting with `/`. */
+  readonly path: string;
+  /** The query string without `?`. */
+  readonly query: string | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Uint8Array;
+}
+
+/** The app's answer, read whole. */
+export interface BufferedInvokeResponse {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: Buffer;
 }
 
 /** Headers that stop at the sidecar: the API token and the routing header. */
@@ -70,8 +90,53 @@ export class InvokeService {
       [...sidecarOnlyHeaders, callerHeaders.appId, callerHeaders.namespace], this.options.maxBodyBytes);
   }
 
+  /**
+   * An invocation whose request and answer are read whole (the gRPC InvokeService API): to this app
+   * through its channel, to another app through that app's sidecar, like {@link invoke}.
+   * @param target `app`, `app.namespace`
+   * @throws DaprError when the target cannot be found or reached
+   */
+  async call(target: string, request: BufferedInvokeRequest): Promise<BufferedInvokeResponse> {
+    const { appId, namespace } = parseTarget(target, this.options.namespace);
+    try {
+      if (appId === this.options.appId && namespace === this.options.namespace) {
+        return await this.callLocal(request, this.options.appId, this.options.namespace);
+      }
+      return await this.callRemote(request, appId, namespace, target);
+    } catch (error) {
+      throw isDaprError(error) ? error : daprError('directInvoke', target, errorMessage(error));
+    }
+  }
+
   async close(): Promise<void> {
     await this.agent.close();
+  }
+
+  private async callLocal(request: BufferedInvokeRequest, callerAppId: string, callerNamespace: string): Promise<BufferedInvokeResponse> {
+    const channel = this.options.appChannel;
+    if (!channel) throw daprError('appChannelNil', this.options.appId);
+    const refusal = this.options.inboundRefusal?.();
+    if (refusal === 'draining') throw daprError('shuttingDown');
+    if (refusal === 'unhealthy') throw daprError('appUnhealthy', this.options.appId);
+    if (refusal === 'not-ready') throw daprError('appNotReady', this.options.appId);
+    const answer = await channel.invokeMethod({
+      verb: request.verb, path: request.path, query: request.query, headers: request.headers, body: request.body,
+      identity: { callerAppId, callerNamespace, calleeAppId: this.options.appId },
+    });
+    return { status: answer.status, headers: answer.headers, body: await buffer(answer.body) };
+  }
+
+  private async callRemote(request: BufferedInvokeRequest, appId: string, namespace: string, target: string): Promise<BufferedInvokeResponse> {
+    const candidates = this.options.registry.lookup(appId, namespace);
+    const chosen = candidates[Math.floor(Math.random() * candidates.length)];
+    if (!chosen) throw daprError('directInvokeAppNotFound', target, target);
+    const headers: Record<string, string> = { ...request.headers, [callerHeaders.appId]: this.options.appId, [callerHeaders.namespace]: this.options.namespace };
+    const answer = await this.agent.request({
+      origin: `http://${chosen.internalAddress}`, path: request.query === undefined ? request.path : `${request.path}?${request.query}`,
+      method: request.verb as Dispatcher.HttpMethod, headers, body: request.body,
+    });
+    const body = Buffer.from(await answer.body.arrayBuffer());
+    return { status: answer.statusCode, headers: answer.headers as Record<string, string | string[] | undefined>, body };
   }
 
   private async invokeRemote(req: IncomingMessage, res: ServerResponse, appId: string, namespace: string, pathAndQuery: string, target: string): Promise<void> {

@@ -1,23 +1,30 @@
 import { errorMessage } from '@outrigger/kit';
 import type { PubSub } from '@outrigger/components-api';
+import { pubsubMethods } from '../../api/grpc/pubsub-methods.js';
 import { pubsubRoutes } from '../../api/http/pubsub-routes.js';
 import type { SidecarBlock, SidecarContext } from '../sidecar-block.js';
 import { PubSubApi } from './pubsub-api.js';
+import { StreamingSubscriptions } from './streaming-subscriptions.js';
 import { discoverSubscriptions } from './subscription-discovery.js';
 import { describeSubscription, type Subscription } from './subscription-model.js';
 import { topicAllowed } from './topic-scopes.js';
 import { TopicSubscriber } from './topic-subscriber.js';
 
-/** Pub/sub: the publish API, and subscriptions delivered to the app once it is ready. */
+/**
+ * Pub/sub: the publish API, subscriptions delivered to the app once it is ready, and streaming
+ * subscriptions that clients open over gRPC (independent of the app, so they outlive inbound pauses).
+ */
 export function pubsubBlock(context: SidecarContext): SidecarBlock {
   const api = new PubSubApi(context.components, context.options.appId);
   const logger = context.logger;
+  const streams = new StreamingSubscriptions(context.components, context.options.appId, logger);
   let subscriptions: Subscription[] = [];
   let subscribers: TopicSubscriber[] = [];
 
   return {
     name: 'pubsub',
     routes: () => pubsubRoutes(api),
+    grpc: () => pubsubMethods(api, streams),
     async startInbound() {
       subscriptions = await discoverSubscriptions(context.appChannel, context.resources.subscriptions, logger);
       const channel = context.appChannel;
@@ -52,6 +59,7 @@ export function pubsubBlock(context: SidecarContext): SidecarBlock {
         logger.warn(`closing the subscription to ${subscriber.subscription.topic} failed: ${errorMessage(error)}`);
       })));
     },
-    metadata: () => ({ subscriptions: subscriptions.map(describeSubscription) }),
+    metadata: () => ({ subscriptions: [...subscriptions.map(describeSubscription), ...streams.describe()] }),
+    close: () => streams.closeAll(),
   };
 }

@@ -22,7 +22,7 @@ export interface Subscription {
   readonly metadata: Readonly<Record<string, string>>;
   readonly deadLetterTopic: string | undefined;
   readonly bulkSubscribe: BulkSubscribeOptions | undefined;
-  readonly type: 'DECLARATIVE' | 'PROGRAMMATIC';
+  readonly type: 'DECLARATIVE' | 'PROGRAMMATIC' | 'STREAMING';
 }
 
 /** Raised for a subscription that cannot be used, e.g. a rule that is not valid CEL. */

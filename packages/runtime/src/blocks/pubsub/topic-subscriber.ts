@@ -37,7 +37,8 @@ export class TopicSubscriber {
   constructor(
     readonly subscription: Subscription,
     private readonly pubsub: PubSub,
-    private readonly channel: AppChannel,
+    /** The app channel, or any other sink of events (a gRPC streaming subscription). */
+    private readonly channel: Pick<AppChannel, 'deliverTopicEvent' | 'deliverBulkTopicEvent'>,
     private readonly logger: Logger,
     private readonly retry: RetryPolicy = defaultRetryPolicy,
   ) {

@@ -1,3 +1,4 @@
+import { secretsMethods } from '../../api/grpc/secrets-methods.js';
 import { secretsRoutes } from '../../api/http/secrets-routes.js';
 import type { SidecarBlock, SidecarContext } from '../sidecar-block.js';
 import { SecretScopes } from './secret-scopes.js';
@@ -11,5 +12,5 @@ import { SecretsApi } from './secrets-api.js';
  */
 export function secretsBlock(context: SidecarContext): SidecarBlock {
   const secrets = new SecretsApi(context.components, SecretScopes.fromConfigurations(context.resources.configurations));
-  return { name: 'secrets', routes: () => secretsRoutes(secrets) };
+  return { name: 'secrets', routes: () => secretsRoutes(secrets), grpc: () => secretsMethods(secrets) };
 }
