@@ -3,6 +3,7 @@
 // Connect's gRPC transport (@dapr/dapr 3.18) and grpc-js (`application/grpc`, @dapr/dapr 3.6.1).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { daprGrpcClient, grpcJsUnary, statusOfConnectError, statusOfGrpcJsError, waitForGrpcApi, type DaprMethodName, type RichStatus } from '../harness/grpc.js';
@@ -113,7 +114,7 @@ ${inMemoryPubSubYaml('pubsub')}`);
     const home = join(dir.path, 'home');
     [main, bare, guarded] = await Promise.all([
       startRun({ appId: 'grpc-errors', resourcesPath: resources, home, mode: 'sidecar' }),
-      startRun({ appId: 'grpc-errors-bare', resourcesPath: empty, home, mode: 'sidecar' }),
+      startRun({ appId: 'grpc-errors-bare', resourcesPath: empty, home, mode: 'sidecar', extraFlags: ['--dapr-listen-addresses', '127.0.0.1'] }),
       startRun({ appId: 'grpc-errors-token', resourcesPath: resources, home, mode: 'sidecar', env: { DAPR_API_TOKEN: 'let-me-in' } }),
     ]);
     await Promise.all([waitForGrpcApi(main), waitForGrpcApi(bare), waitForGrpcApi(guarded, 'let-me-in')]);
@@ -162,6 +163,16 @@ ${inMemoryPubSubYaml('pubsub')}`);
       });
     });
   }
+
+  it('listens only on --dapr-listen-addresses', async () => {
+    const reachable = (host: string) => new Promise<boolean>((resolve) => {
+      const socket = connect({ host, port: bare.grpcPort });
+      socket.once('connect', () => { socket.destroy(); resolve(true); });
+      socket.once('error', () => resolve(false));
+    });
+    // 127.0.0.2 is loopback too on Linux: only the listen address keeps it out.
+    assert.deepEqual([await reachable('127.0.0.1'), await reachable('127.0.0.2')], [true, false]);
+  });
 
   describe('the SDKs with an API token', () => {
     for (const sdk of grpcSdks) {
