@@ -28,7 +28,7 @@ export const jetStreamMetadata: readonly MetadataField[] = [
   { name: 'apiPrefix', description: 'JetStream API prefix.' },
   { name: 'flowControl', kind: 'boolean', default: 'false', description: 'Accepted for compatibility; push-consumer only, so unused with Outrigger\'s pull consumers.' },
   { name: 'rateLimit', kind: 'integer', description: 'Accepted for compatibility; push-consumer only, so unused.' },
-  { name: 'heartbeat', kind: 'duration', description: 'Idle heartbeat of the pull requests (default 30s-based, chosen by the client).' },
+  { name: 'heartbeat', kind: 'duration', description: 'Idle heartbeat of the pulls; the client picks one when empty.' },
 ];
 
 export interface JetStreamSettings {

@@ -1,0 +1,106 @@
+// Message brokers for integration tests: reachability of the shared ones, component YAML, and
+// private brokers (mosquitto, nats-server, rabbitmq-server) on free ports with temp data, for
+// outage tests. Private brokers are spawned in their own process group and killed by its id.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { connect as tcpConnect } from 'node:net';
+import { join } from 'node:path';
+import { waitFor } from '@outrigger/kit';
+import { freePort } from './processes.js';
+
+/** True when something accepts TCP connections on 127.0.0.1:`port`. */
+export function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect({ host: '127.0.0.1', port });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(2_000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** Why tests on a shared broker cannot run, or undefined; with CI=true they always run (and fail if it is down). */
+export async function sharedBrokerSkip(name: string, port: number): Promise<string | undefined> {
+  if (process.env.CI === 'true' || (await portOpen(port))) return undefined;
+  return `${name} is not reachable on 127.0.0.1:${port}`;
+}
+
+/** Component YAML with string metadata. */
+export function componentYaml(name: string, type: string, metadata: Record<string, string>): string {
+  const fields = Object.entries(metadata).map(([key, value]) => `  - name: ${key}\n    value: "${value}"\n`).join('');
+  return `---\napiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${name}\nspec:\n  type: ${type}\n  version: v1\n  metadata:\n${fields}`;
+}
+
+/** A broker process this test started; `stop` and `start` keep its port and data. */
+export class PrivateBroker {
+  private child: ChildProcess | undefined;
+  output = '';
+
+  constructor(readonly label: string, readonly port: number, private readonly command: string, private readonly args: readonly string[], private readonly env: NodeJS.ProcessEnv = {}) {}
+
+  /** Starts the process and waits until its port accepts connections. */
+  async start(timeoutMs = 30_000): Promise<void> {
+    const child = spawn(this.command, [...this.args], { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    this.child = child;
+    child.stdout?.on('data', (chunk: Buffer) => { this.output += chunk.toString(); });
+    child.stderr?.on('data', (chunk: Buffer) => { this.output += chunk.toString(); });
+    await waitFor(`${this.label} on port ${this.port}`, async () => {
+      if (child.exitCode !== null) throw new Error(`${this.label} exited with ${child.exitCode}:\n${this.output}`);
+      return portOpen(this.port);
+    }, timeoutMs, 100);
+  }
+
+  /** Kills the whole process group (SIGKILL: an abrupt outage) and waits until the port is closed. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child?.pid) return;
+    this.child = undefined;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+    await waitFor(`${this.label} to stop`, async () => !(await portOpen(this.port)), 15_000, 50);
+  }
+}
+
+/** A private mosquitto with persistence in `dir` (it keeps sessions and queued messages across restarts). */
+export async function privateMosquitto(dir: string): Promise<PrivateBroker> {
+  const port = await freePort();
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  const config = join(dir, 'mosquitto.conf');
+  // autosave_interval 1 with on_change: the state is written to disk as it changes, so a SIGKILL loses (almost) nothing.
+  writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location ${join(dir, 'data')}/\nautosave_on_changes true\nautosave_interval 1\nmax_queued_messages 0\n`);
+  return new PrivateBroker('mosquitto', port, 'mosquitto', ['-c', config]);
+}
+
+/** A private nats-server with JetStream storing in `dir`. */
+export async function privateNats(dir: string): Promise<PrivateBroker> {
+  const port = await freePort();
+  return new PrivateBroker('nats-server', port, 'nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir]);
+}
+
+/**
+ * A private RabbitMQ node (its own node name, ports, Mnesia and log dirs in `dir`, no plugins), run
+ * from the server's own script so it stays in this process group. Takes several seconds to boot.
+ */
+export async function privateRabbitMq(dir: string): Promise<PrivateBroker> {
+  const port = await freePort();
+  const distPort = await freePort();
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'enabled_plugins'), '[].\n');
+  writeFileSync(join(dir, 'rabbitmq.conf'), `listeners.tcp.local = 127.0.0.1:${port}\nloopback_users = none\n`);
+  return new PrivateBroker('rabbitmq-server', port, '/usr/lib/rabbitmq/bin/rabbitmq-server', [], {
+    RABBITMQ_NODENAME: `outrigger-test-${port}@localhost`,
+    RABBITMQ_NODE_PORT: String(port),
+    RABBITMQ_DIST_PORT: String(distPort),
+    RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq.conf'),
+    RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
+    RABBITMQ_LOG_BASE: join(dir, 'log'),
+    RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
+    RABBITMQ_PID_FILE: join(dir, 'rabbitmq.pid'),
+  });
+}
