@@ -1,7 +1,8 @@
 // Service invocation of an app that speaks gRPC (`outrigger run --app-protocol grpc`, the official
 // SDK's DaprServer in gRPC mode), called over HTTP: verbs, bodies, query strings and content types
 // mapped into InvokeRequest as daprd maps them, the answer's data and content type back, gRPC errors
-// as daprd's HTTP status with the status as JSON; directly and through another sidecar.
+// as daprd's HTTP status with the status as JSON; directly, through another sidecar, and from the
+// SDK's gRPC client through the gRPC API.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { call } from '../harness/http.js';
 import { freePort, testAppsDir, writeFile } from '../harness/processes.js';
 import { inMemoryPubSubYaml, startRun, tempDir, type SidecarHandle } from '../harness/sidecars.js';
 
-describe('invoking a gRPC app over HTTP', () => {
+describe('invoking a gRPC app', () => {
   const dir = tempDir();
   const home = join(dir.path, 'home');
   let app: SidecarHandle;
@@ -79,5 +80,15 @@ describe('invoking a gRPC app over HTTP', () => {
     const client = new DaprClient({ daprHost: '127.0.0.1', daprPort: String(caller.httpPort), communicationProtocol: CommunicationProtocolEnum.HTTP, logger: { level: LogLevel.Error } });
     const result = await client.invoker.invoke('grpcapp', 'echo', HttpMethod.PUT, { sdk: true });
     assert.deepEqual(result, { verb: 'put', body: '{"sdk":true}', query: '', contentType: 'application/json' });
+  });
+
+  it('reaches the gRPC app from the SDK\'s gRPC client, through the gRPC API and another sidecar', async () => {
+    const client = new DaprClient({ daprHost: '127.0.0.1', daprPort: String(caller.grpcPort), communicationProtocol: CommunicationProtocolEnum.GRPC, logger: { level: LogLevel.Error } });
+    try {
+      const result = await client.invoker.invoke('grpcapp', 'echo', HttpMethod.POST, { over: 'grpc' });
+      assert.deepEqual(result, { verb: 'post', body: '{"over":"grpc"}', query: '', contentType: 'application/json' });
+    } finally {
+      await client.stop();
+    }
   });
 });
