@@ -22,5 +22,5 @@ if (selected.length === 0) {
   console.error('no test files found: run `npm run build` first');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=300000', ...selected], { stdio: 'inherit' });
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=900000', ...selected], { stdio: 'inherit' });
 process.exit(result.status ?? 1);
