@@ -55,6 +55,8 @@ export class JetStreamSubscription implements PubSubSubscription {
     this.stopping.abort();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
+    // An ephemeral consumer served only this subscription: remove it now rather than after its inactivity threshold.
+    if (!this.settings.durableName && this.consumerName) await this.jsm.consumers.delete(this.stream, this.consumerName).catch(() => undefined);
   }
 
   private async setUp(): Promise<void> {

@@ -2,9 +2,9 @@
 // private brokers (mosquitto, nats-server, rabbitmq-server) on free ports with temp data, for
 // outage tests. Private brokers are spawned in their own process group and killed by its id.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { waitFor } from '@outrigger/kit';
 import { freePort } from './processes.js';
 
@@ -26,6 +26,27 @@ export function portOpen(port: number): Promise<boolean> {
 export async function sharedBrokerSkip(name: string, port: number): Promise<string | undefined> {
   if (process.env.CI === 'true' || (await portOpen(port))) return undefined;
   return `${name} is not reachable on 127.0.0.1:${port}`;
+}
+
+/** The path of the rabbitmq-server script the private node runs (it keeps the node in our process group). */
+export const RABBITMQ_SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
+
+/**
+ * Why an outage test cannot start its private broker (the program is not installed), or undefined;
+ * with CI=true it always runs, so a missing program fails the build.
+ */
+export function privateBrokerSkip(program: string): string | undefined {
+  if (process.env.CI === 'true') return undefined;
+  const candidates = program.includes('/') ? [program] : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, program));
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return undefined;
+    } catch {
+      // Not here.
+    }
+  }
+  return `${program} is not installed, so no private broker can be started`;
 }
 
 /** Component YAML with string metadata. */
@@ -93,7 +114,7 @@ export async function privateRabbitMq(dir: string): Promise<PrivateBroker> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'enabled_plugins'), '[].\n');
   writeFileSync(join(dir, 'rabbitmq.conf'), `listeners.tcp.local = 127.0.0.1:${port}\nloopback_users = none\n`);
-  return new PrivateBroker('rabbitmq-server', port, '/usr/lib/rabbitmq/bin/rabbitmq-server', [], {
+  return new PrivateBroker('rabbitmq-server', port, RABBITMQ_SERVER, [], {
     RABBITMQ_NODENAME: `outrigger-test-${port}@localhost`,
     RABBITMQ_NODE_PORT: String(port),
     RABBITMQ_DIST_PORT: String(distPort),

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { BrokerApps, brokerScenarios, outageScenario, type BrokerUnderTest } from '../harness/broker-scenarios.js';
-import { componentYaml, privateNats, sharedBrokerSkip } from '../harness/brokers.js';
+import { componentYaml, privateBrokerSkip, privateNats, sharedBrokerSkip } from '../harness/brokers.js';
 import { tempDir } from '../harness/sidecars.js';
 
 const SHARED_URL = 'nats://127.0.0.1:4222';
@@ -46,7 +46,7 @@ describe('pubsub.jetstream with the SDK', { skip }, () => {
   brokerScenarios(broker, () => apps, () => dir.path, run);
 });
 
-describe('pubsub.jetstream outage (private nats-server)', { skip }, () => {
+describe('pubsub.jetstream outage (private nats-server)', { skip: skip ?? privateBrokerSkip('nats-server') }, () => {
   const dir = tempDir();
   const apps = new BrokerApps(dir.path, broker);
   let nats: Awaited<ReturnType<typeof privateNats>> | undefined;

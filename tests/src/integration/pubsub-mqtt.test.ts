@@ -8,7 +8,7 @@ import { connectAsync } from 'mqtt';
 import { CommunicationProtocolEnum, DaprClient, LogLevel } from '@dapr/dapr';
 import { waitFor } from '@outrigger/kit';
 import { BrokerApps, brokerScenarios, outageScenario, type BrokerUnderTest } from '../harness/broker-scenarios.js';
-import { componentYaml, privateMosquitto, sharedBrokerSkip } from '../harness/brokers.js';
+import { componentYaml, privateBrokerSkip, privateMosquitto, sharedBrokerSkip } from '../harness/brokers.js';
 import { call } from '../harness/http.js';
 import { freePort, testAppsDir, writeFile } from '../harness/processes.js';
 import { startRun, tempDir } from '../harness/sidecars.js';
@@ -71,7 +71,7 @@ describe('pubsub.mqtt3 with the SDK', { skip }, () => {
   });
 });
 
-describe('pubsub.mqtt3 outage (private mosquitto)', { skip }, () => {
+describe('pubsub.mqtt3 outage (private mosquitto)', { skip: skip ?? privateBrokerSkip('mosquitto') }, () => {
   const dir = tempDir();
   const apps = new BrokerApps(dir.path, broker);
   let mosquitto: Awaited<ReturnType<typeof privateMosquitto>> | undefined;

@@ -8,7 +8,7 @@ import { connect } from 'amqplib';
 import { CommunicationProtocolEnum, DaprClient, LogLevel } from '@dapr/dapr';
 import { waitFor } from '@outrigger/kit';
 import { BrokerApps, brokerScenarios, outageScenario, type BrokerUnderTest } from '../harness/broker-scenarios.js';
-import { componentYaml, privateRabbitMq, sharedBrokerSkip } from '../harness/brokers.js';
+import { RABBITMQ_SERVER, componentYaml, privateBrokerSkip, privateRabbitMq, sharedBrokerSkip } from '../harness/brokers.js';
 import { call } from '../harness/http.js';
 import { freePort, testAppsDir, writeFile } from '../harness/processes.js';
 import { startRun, tempDir } from '../harness/sidecars.js';
@@ -81,7 +81,7 @@ describe('pubsub.rabbitmq with the SDK', { skip }, () => {
   });
 });
 
-describe('pubsub.rabbitmq outage (private RabbitMQ node)', { skip }, () => {
+describe('pubsub.rabbitmq outage (private RabbitMQ node)', { skip: skip ?? privateBrokerSkip(RABBITMQ_SERVER) }, () => {
   const dir = tempDir();
   const apps = new BrokerApps(dir.path, broker);
   after(async () => {
