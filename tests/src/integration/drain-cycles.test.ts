@@ -40,6 +40,13 @@ const brokers: Broker[] = [
     yaml: () => componentYaml('pubsub.redis', { redisHost: '127.0.0.1:6379', processingTimeout: '3s', redeliverInterval: '1s' }),
     unavailable: () => tcpUnavailable('Redis', 6379),
   },
+  {
+    name: 'pubsub.rabbitmq',
+    // A durable queue that outlives its consumer, so messages wait for the restarted sidecar; a
+    // prefetch of 16 keeps most messages in the broker, as the other brokers' concurrency does.
+    yaml: () => componentYaml('pubsub.rabbitmq', { connectionString: 'amqp://guest:guest@127.0.0.1:5672', durable: 'true', deletedWhenUnused: 'false', deliveryMode: '2', prefetchCount: '16' }),
+    unavailable: () => tcpUnavailable('RabbitMQ', 5672),
+  },
 ];
 
 function componentYaml(type: string, metadata: Record<string, string>): string {
@@ -114,8 +121,11 @@ for (const broker of brokers) {
       let subscriber = first;
       for (let cycle = 0; cycle < cycles; cycle++) {
         if (cycle > 0) subscriber = await startSubscriber();
-        const startedBefore = lines(started).length;
-        await waitFor('work in flight', () => lines(started).length > startedBefore, 30_000, 10);
+        // Cycle 0 counts from before the publishing, which may already have started work.
+        const startedBefore = cycle === 0 ? 0 : lines(started).length;
+        await waitFor(`work in flight in cycle ${cycle}`, () => lines(started).length > startedBefore, 30_000, 10).catch((error: Error) => {
+          throw new Error(`${error.message} (${lines(ledger).length} done so far)\n--- subscriber output ---\n${subscriber.process.output.slice(-3000)}`);
+        });
         process.kill(sidecarPid(), 'SIGTERM');
         await subscriber.process.exited;
         const begun = new Set(lines(started));
