@@ -29,20 +29,29 @@ export interface StartOptions {
 
 /**
  * Starts a sidecar with `outrigger run` (with or without an app) or `outrigger sidecar` on free ports and waits until it
- * answers its health endpoint.
+ * answers its health endpoint. A port found free can be taken by another process before the sidecar binds it
+ * (tests run in parallel); a start that fails with EADDRINUSE is tried again on new ports, at most three times.
  */
 export async function startRun(options: StartOptions): Promise<SidecarHandle> {
-  const httpPort = await freePort();
-  const grpcPort = await freePort();
-  const mode = options.mode ?? 'run';
-  if (mode === 'sidecar' && options.appCommand) throw new Error('sidecar mode runs no app command');
-  const args = [cliMain, mode, '--app-id', options.appId, '--dapr-http-port', String(httpPort), '--dapr-grpc-port', String(grpcPort),
-    '--resources-path', options.resourcesPath, ...(options.appPort ? ['--app-port', String(options.appPort)] : []), ...(options.extraFlags ?? [])];
-  if (options.appCommand) args.push('--', ...options.appCommand);
-  const spawned = new Spawned(process.execPath, args, { env: { ...process.env, OUTRIGGER_HOME: options.home, ...options.env } });
-  const baseUrl = `http://127.0.0.1:${httpPort}`;
-  await waitForStatus(`${baseUrl}/v1.0/healthz${options.waitForApp ? '' : '/outbound'}`, 204, spawned);
-  return { appId: options.appId, httpPort, grpcPort, process: spawned, baseUrl, stop: () => spawned.stop() };
+  for (let attempt = 1; ; attempt++) {
+    const httpPort = await freePort();
+    const grpcPort = await freePort();
+    const mode = options.mode ?? 'run';
+    if (mode === 'sidecar' && options.appCommand) throw new Error('sidecar mode runs no app command');
+    const args = [cliMain, mode, '--app-id', options.appId, '--dapr-http-port', String(httpPort), '--dapr-grpc-port', String(grpcPort),
+      '--resources-path', options.resourcesPath, ...(options.appPort ? ['--app-port', String(options.appPort)] : []), ...(options.extraFlags ?? [])];
+    if (options.appCommand) args.push('--', ...options.appCommand);
+    const spawned = new Spawned(process.execPath, args, { env: { ...process.env, OUTRIGGER_HOME: options.home, ...options.env } });
+    const baseUrl = `http://127.0.0.1:${httpPort}`;
+    try {
+      await waitForStatus(`${baseUrl}/v1.0/healthz${options.waitForApp ? '' : '/outbound'}`, 204, spawned);
+    } catch (error) {
+      await spawned.stop();
+      if (attempt < 3 && /EADDRINUSE/.test(spawned.output)) continue;
+      throw error;
+    }
+    return { appId: options.appId, httpPort, grpcPort, process: spawned, baseUrl, stop: () => spawned.stop() };
+  }
 }
 
 /** Writes the two embedded state stores (sqlite file in `dir`, and in-memory) as component YAML and returns the folder. */
