@@ -45,6 +45,8 @@ export interface DecodedErrorInfo {
 export interface RichStatus {
   readonly code: number;
   readonly message: string;
+  /** The message as the client library read it from `grpc-message`. */
+  readonly headerMessage?: string;
   readonly errorInfo: DecodedErrorInfo | undefined;
 }
 
@@ -103,7 +105,7 @@ export function statusOfConnectError(error: unknown): RichStatus {
   const raw = error.metadata.get('grpc-status-details-bin');
   if (raw === null) return { code: error.code, message: error.rawMessage, errorInfo: undefined };
   const status = decodeStatusDetails(Buffer.from(raw, 'base64'));
-  return { ...status, code: error.code };
+  return { ...status, code: error.code, headerMessage: error.rawMessage };
 }
 
 /** The gRPC status of a failed call made by a grpc-js client (@dapr/dapr 3.6.1), from the raw trailer. */
@@ -113,7 +115,7 @@ export function statusOfGrpcJsError(error: unknown): RichStatus {
   const [raw] = failure.metadata.get('grpc-status-details-bin');
   if (raw === undefined) return { code: failure.code, message: failure.details ?? '', errorInfo: undefined };
   const status = decodeStatusDetails(typeof raw === 'string' ? Buffer.from(raw, 'base64') : raw);
-  return { ...status, code: failure.code };
+  return { ...status, code: failure.code, headerMessage: failure.details };
 }
 
 /** Calls a unary Dapr method with grpc-js (`application/grpc`), the request encoded from the same descriptor. */

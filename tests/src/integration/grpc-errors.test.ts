@@ -136,6 +136,8 @@ ${inMemoryPubSubYaml('pubsub')}`);
           assert.match(status.message, errorCase.message);
           assert.equal(status.errorInfo?.domain, 'dapr.io');
           assert.equal(status.errorInfo?.reason, errorCase.reason);
+          // grpc-message must decode to the same text in both libraries (grpc-js uses decodeURI).
+          assert.equal(status.headerMessage, status.message);
         });
       }
 

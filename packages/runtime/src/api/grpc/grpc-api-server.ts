@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Code, ConnectError, type ConnectRouter, type Interceptor } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { isDaprError, type Logger } from '@outrigger/kit';
-import { toConnectError, unauthenticated, writeGrpcError } from './grpc-errors.js';
+import { respecGrpcMessage, toConnectError, unauthenticated, writeGrpcError } from './grpc-errors.js';
 
 /**
  * Handles a gRPC call for a service the server does not serve itself. The API token has been checked
@@ -123,6 +123,7 @@ export class GrpcApiServer {
     }
     // The token stops here: it is never passed on to an app or another service.
     delete req.headers[apiTokenHeader];
+    specEncodeGrpcMessage(res);
     this.handler(req, res);
   }
 
@@ -163,4 +164,18 @@ function endCall(req: Http2ServerRequest, res: Http2ServerResponse): void {
   setImmediate(() => {
     if (!res.stream.closed && !res.stream.destroyed) res.stream.close(constants.NGHTTP2_NO_ERROR);
   });
+}
+
+/** Makes Connect's `grpc-message` (written with encodeURIComponent) readable by grpc-js clients; see encodeGrpcMessage. */
+function specEncodeGrpcMessage(res: Http2ServerResponse): void {
+  const addTrailers = res.addTrailers.bind(res);
+  res.addTrailers = (trailers) => addTrailers(respecGrpcMessage(trailers as Record<string, unknown>) as typeof trailers);
+  const writeHead = res.writeHead.bind(res) as (status: number, ...rest: unknown[]) => Http2ServerResponse;
+  res.writeHead = ((status: number, ...rest: unknown[]) => {
+    const last = rest.length - 1;
+    if (last >= 0 && typeof rest[last] === 'object' && rest[last] !== null && !Array.isArray(rest[last])) {
+      rest[last] = respecGrpcMessage(rest[last] as Record<string, unknown>);
+    }
+    return writeHead(status, ...rest);
+  }) as typeof res.writeHead;
 }

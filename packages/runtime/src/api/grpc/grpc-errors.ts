@@ -70,6 +70,32 @@ export function unauthenticated(kind: Extract<ErrorKind, 'apiTokenMissing' | 'ap
 }
 
 /**
+ * A `grpc-message` value as the gRPC spec encodes it: UTF-8 bytes outside printable ASCII, and `%`,
+ * percent-encoded; everything else as is. grpc-js decodes with `decodeURI`, which leaves `%3A` or `%2C`
+ * alone, so the `encodeURIComponent` form Connect writes would reach grpc-js clients garbled.
+ */
+export function encodeGrpcMessage(message: string): string {
+  let encoded = '';
+  for (const byte of Buffer.from(message, 'utf8')) {
+    encoded += byte >= 0x20 && byte <= 0x7e && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return encoded;
+}
+
+/** Re-encodes a `grpc-message` header or trailer written with `encodeURIComponent` in the spec's form. */
+export function respecGrpcMessage<T extends Record<string, unknown>>(headers: T): T {
+  const value = headers['grpc-message'];
+  if (typeof value !== 'string') return headers;
+  let text = value;
+  try {
+    text = decodeURIComponent(value);
+  } catch {
+    // Not percent-encoded text: encode it as it is.
+  }
+  return { ...headers, 'grpc-message': encodeGrpcMessage(text) };
+}
+
+/**
  * Answers a call with a trailers-only gRPC response: HTTP 200, `grpc-status`, `grpc-message` and, when the
  * error has details, `grpc-status-details-bin` (a google.rpc.Status), as gRPC servers do before any message.
  */
@@ -77,7 +103,7 @@ export function writeGrpcError(res: Http2ServerResponse, error: ConnectError): v
   const headers: Record<string, string> = {
     'content-type': 'application/grpc',
     'grpc-status': String(error.code),
-    'grpc-message': encodeURIComponent(error.rawMessage),
+    'grpc-message': encodeGrpcMessage(error.rawMessage),
   };
   const details = encodeStatusDetails(error);
   if (details) headers['grpc-status-details-bin'] = details;
