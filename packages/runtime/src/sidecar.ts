@@ -18,6 +18,7 @@ import type { SidecarBlock, SidecarContext } from './blocks/sidecar-block.js';
 import { ComponentHost } from './components/component-host.js';
 import { createDefaultRegistry } from './component-registry.js';
 import { InternalServer } from './internal/internal-server.js';
+import { GrpcProxy } from './api/grpc/grpc-proxy.js';
 import { SidecarMetrics } from './observability/sidecar-metrics.js';
 import { Readiness } from './lifecycle/readiness.js';
 import { AppLifecycle } from './lifecycle/app-lifecycle.js';
@@ -52,6 +53,7 @@ export class Sidecar implements SidecarIntrospection {
   private httpServer: HttpApiServer | undefined;
   private grpcServer: GrpcApiServer | undefined;
   private internalServer: InternalServer | undefined;
+  private grpcProxy: GrpcProxy | undefined;
   private appChannel: AppChannel | undefined;
   private invokeService: InvokeService | undefined;
   private localRegistry: LocalRegistry | undefined;
@@ -133,15 +135,21 @@ export class Sidecar implements SidecarIntrospection {
     });
     this.httpPort = await this.httpServer.listen(options.httpPort, options.listenAddresses);
     logger.info(`HTTP API listening on port ${this.httpPort}`);
+    const proxy = new GrpcProxy({
+      appId: options.appId, namespace: options.namespace, registry: this.localRegistry, appApiToken: options.appApiToken, logger,
+      app: options.appPort === undefined ? undefined : { address: options.appChannelAddress, port: options.appPort },
+    });
+    this.grpcProxy = proxy;
     const grpcMethods: DaprMethods = Object.assign({}, ...this.blocks.map((block) => block.grpc?.() ?? {}), invokeMethods(invoke), metadataMethods(this));
     this.grpcServer = new GrpcApiServer({
       routes: (router) => routeDaprService(router, grpcMethods, logger),
-      // gRPC proxying (calls for other services, routed by `dapr-app-id`) plugs in as `unknownService`.
+      // gRPC proxying: calls for other services, routed by their `dapr-app-id` metadata.
+      unknownService: (req, res) => proxy.fromApp(req, res),
       apiToken: options.apiToken, maxBodyBytes: options.maxBodyBytes, enableApiLogging: options.enableApiLogging, logger,
     });
     this.grpcPort = await this.grpcServer.listen(options.grpcPort, options.listenAddresses);
     logger.info(`gRPC API listening on port ${this.grpcPort}`);
-    this.internalServer = new InternalServer(invoke, logger);
+    this.internalServer = new InternalServer(invoke, logger, (req, res) => proxy.fromSidecar(req, res));
     this.internalPort = await this.internalServer.listen(options.internalPort);
     this.register();
     this.readiness.advance('outbound-ready');
@@ -255,6 +263,7 @@ export class Sidecar implements SidecarIntrospection {
     this.grpcServer?.closeAllConnections();
     this.internalServer?.closeAllConnections();
     await closing;
+    this.grpcProxy?.close();
     await Promise.all(this.blocks.map((block) => block.close?.().catch(() => undefined)));
     await Promise.all([this.host.closeAll(), this.appChannel?.close(), this.invokeService?.close(), this.metrics?.close()]);
     this.localRegistry?.close();

@@ -155,13 +155,13 @@ ${inMemoryPubSubYaml('pubsub')}`);
         assert.deepEqual([wrong.code, wrong.errorInfo?.metadata['http.error_message']], [16, 'authentication error: api token mismatch']);
       });
 
-      it('answers a service it does not know UNIMPLEMENTED', async () => {
+      it('answers a service it does not know, called without dapr-app-id, UNKNOWN as daprd\'s gRPC proxy does', async () => {
         const client = new grpc.Client(`127.0.0.1:${main.grpcPort}`, grpc.credentials.createInsecure());
         const error = await new Promise<grpc.ServiceError | null>((resolve) => {
           client.makeUnaryRequest('/some.other.Service/Call', (value: Buffer) => value, (value: Buffer) => value, Buffer.alloc(0), (failure) => resolve(failure));
         });
         client.close();
-        assert.deepEqual([error?.code, error?.details], [12, 'unknown service some.other.Service']);
+        assert.deepEqual([error?.code, error?.details], [2, 'failed to proxy request: required metadata dapr-callee-app-id or dapr-app-id not found']);
       });
     });
   }

@@ -1,47 +1,100 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttp2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { Code, ConnectError } from '@connectrpc/connect';
 import { errorMessage, isDaprError, type Logger } from '@outrigger/kit';
 import { callerHeaders, type InvokeService } from '../blocks/invoke/invoke-service.js';
 import { sendError } from '../api/http/http-io.js';
+import { writeGrpcError } from '../api/grpc/grpc-errors.js';
+
+/** Passes a proxied gRPC call (arriving over h2c from another sidecar) on to this sidecar's app. */
+export type ProxiedCallHandler = (req: Http2ServerRequest, res: Http2ServerResponse) => void;
+
+/** The HTTP/2 connection preface starts so; no HTTP/1.x request line does. */
+const http2Preface = Buffer.from('PRI * HTTP/2.0');
 
 /**
  * The sidecar-to-sidecar server: another sidecar forwards invocations for this app here, with the
  * caller's identity in `dapr-caller-app-id` / `dapr-caller-namespace`; the call goes on to the app.
+ * One port serves two protocols, told apart by the connection's first bytes: HTTP/1.1 keep-alive for
+ * HTTP invocations (the measured choice, docs/architecture.md) and h2c for proxied gRPC calls.
  * It listens on loopback only until mTLS exists, so only sidecars on this machine can reach it.
  */
 export class InternalServer {
-  private server: Server | undefined;
+  private listener: NetServer | undefined;
+  private readonly http1: Server;
+  private readonly http2: Http2Server;
+  private readonly sessions = new Set<ServerHttp2Session>();
 
-  constructor(private readonly invoke: InvokeService, private readonly logger: Logger) {}
+  constructor(private readonly invoke: InvokeService, private readonly logger: Logger, proxied?: ProxiedCallHandler) {
+    this.http1 = createServer({ keepAliveTimeout: 65_000 }, (req, res) => this.invocation(req, res));
+    this.http2 = createHttp2Server({}, (req, res) => {
+      if (proxied && String(req.headers['content-type'] ?? '').startsWith('application/grpc')) {
+        proxied(req, res);
+        return;
+      }
+      req.resume();
+      writeGrpcError(res, new ConnectError('the internal server takes only gRPC calls over HTTP/2', Code.Unimplemented));
+    });
+    this.http2.on('session', (session) => {
+      this.sessions.add(session);
+      session.once('close', () => this.sessions.delete(session));
+    });
+  }
 
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
-    const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
-      const caller = String(req.headers[callerHeaders.appId] ?? '');
-      const namespace = String(req.headers[callerHeaders.namespace] ?? '');
-      this.invoke.invokeLocal(req, res, req.url ?? '/', caller, namespace).catch((error: unknown) => {
-        if (!isDaprError(error)) this.logger.warn(`internal invocation from ${caller} failed: ${errorMessage(error)}`);
-        if (!req.complete) req.resume();
-        sendError(res, error);
-      });
-    });
+    const listener = createNetServer((socket) => this.route(socket));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ port, host }, () => resolve());
+      listener.once('error', reject);
+      listener.listen({ port, host }, () => resolve());
     });
-    this.server = server;
-    return (server.address() as AddressInfo).port;
+    this.listener = listener;
+    return (listener.address() as AddressInfo).port;
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
+    const listener = this.listener;
+    if (!listener) return;
     await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
+      listener.close(() => resolve());
+      this.http1.closeIdleConnections();
+      for (const session of this.sessions) session.close();
     });
   }
 
   closeAllConnections(): void {
-    this.server?.closeAllConnections();
+    this.http1.closeAllConnections();
+    for (const session of this.sessions) session.destroy();
+  }
+
+  /**
+   * Reads until the first bytes tell HTTP/2's preface from an HTTP/1.x request line, puts them back and
+   * hands the socket over. Read with `read()` rather than 'data' events: the HTTP/2 session takes over
+   * the socket's buffered bytes only while the socket is not flowing.
+   */
+  private route(socket: Socket): void {
+    let seen = Buffer.alloc(0);
+    const onReadable = (): void => {
+      let chunk: Buffer | null;
+      while ((chunk = socket.read() as Buffer | null) !== null) seen = Buffer.concat([seen, chunk]);
+      const length = Math.min(seen.length, http2Preface.length);
+      const isHttp2 = seen.subarray(0, length).equals(http2Preface.subarray(0, length));
+      if (seen.length === 0 || (isHttp2 && seen.length < http2Preface.length)) return;
+      socket.off('readable', onReadable);
+      socket.unshift(seen);
+      (isHttp2 ? this.http2 : this.http1).emit('connection', socket);
+    };
+    socket.on('readable', onReadable);
+    socket.on('error', () => socket.destroy());
+  }
+
+  private invocation(req: IncomingMessage, res: ServerResponse): void {
+    const caller = String(req.headers[callerHeaders.appId] ?? '');
+    const namespace = String(req.headers[callerHeaders.namespace] ?? '');
+    this.invoke.invokeLocal(req, res, req.url ?? '/', caller, namespace).catch((error: unknown) => {
+      if (!isDaprError(error)) this.logger.warn(`internal invocation from ${caller} failed: ${errorMessage(error)}`);
+      if (!req.complete) req.resume();
+      sendError(res, error);
+    });
   }
 }

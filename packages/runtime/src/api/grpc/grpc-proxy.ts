@@ -1,0 +1,190 @@
+import { connect, constants, type ClientHttp2Session, type Http2ServerRequest, type Http2ServerResponse, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { errorMessage, type Logger } from '@outrigger/kit';
+import type { LocalRegistry } from '../../nameresolution/local-registry.js';
+import { callerHeaders, parseTarget } from '../../blocks/invoke/invoke-service.js';
+import { writeGrpcError } from './grpc-errors.js';
+
+/** The metadata key that names the app a proxied gRPC call is for, as in daprd. */
+export const proxyAppIdHeader = 'dapr-app-id';
+const calleeHeader = 'dapr-callee-app-id';
+
+/** Connection-level headers, which HTTP/2 forbids passing on; `te: trailers` is end-to-end in gRPC and stays. */
+const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'http2-settings', 'host',
+  'proxy-authorization', 'proxy-authenticate', 'dapr-api-token']);
+
+export interface GrpcProxyOptions {
+  readonly appId: string;
+  readonly namespace: string;
+  readonly registry: LocalRegistry;
+  /** The app's gRPC server (`--app-channel-address`, `--app-port`); undefined without an app port. */
+  readonly app: { readonly address: string; readonly port: number } | undefined;
+  /** `APP_API_TOKEN`, sent to the app as `dapr-api-token`. */
+  readonly appApiToken: string | undefined;
+  readonly logger: Logger;
+}
+
+/**
+ * gRPC proxying: a call for any service other than the Dapr API, with `dapr-app-id` metadata, goes to
+ * that app's gRPC server — straight to the app for the sidecar's own id, else to the app's sidecar
+ * (its internal server, over h2c), which passes it to its app. It forwards HTTP/2 as it comes: headers,
+ * the body stream both ways, response headers and trailers; it never decodes a message.
+ */
+export class GrpcProxy {
+  private readonly sessions = new Map<string, ClientHttp2Session>();
+
+  constructor(private readonly options: GrpcProxyOptions) {}
+
+  /** For the gRPC API's unknown-service hook: a call from the app. */
+  async fromApp(req: Http2ServerRequest, res: Http2ServerResponse): Promise<void> {
+    // As daprd: `dapr-callee-app-id` first, then `dapr-app-id`.
+    const target = headerText(req.headers[calleeHeader]) || headerText(req.headers[proxyAppIdHeader]);
+    if (target === undefined || target === '') {
+      req.resume();
+      failCall(res, new ConnectError(`failed to proxy request: required metadata ${calleeHeader} or ${proxyAppIdHeader} not found`, Code.Unknown));
+      return;
+    }
+    let appId: string;
+    let namespace: string;
+    try {
+      ({ appId, namespace } = parseTarget(target, this.options.namespace));
+    } catch {
+      req.resume();
+      failCall(res, new ConnectError(`failed to proxy request: invalid app id ${target}`, Code.InvalidArgument));
+      return;
+    }
+    const headers = forwardable(req.headers);
+    headers[callerHeaders.appId] = this.options.appId;
+    headers[callerHeaders.namespace] = this.options.namespace;
+    headers[calleeHeader] = appId;
+    if (appId === this.options.appId && namespace === this.options.namespace) {
+      this.toApp(req, res, headers);
+      return;
+    }
+    const chosen = pick(this.options.registry.lookup(appId, namespace));
+    if (!chosen) {
+      req.resume();
+      failCall(res, new ConnectError(`failed to proxy request: couldn't find service: ${target}`, Code.Unavailable));
+      return;
+    }
+    this.forward(req, res, `http://${chosen.internalAddress}`, headers);
+  }
+
+  /** For the internal server: a call another sidecar proxied here, for this sidecar's app. */
+  fromSidecar(req: Http2ServerRequest, res: Http2ServerResponse): void {
+    this.toApp(req, res, forwardable(req.headers));
+  }
+
+  /** Closes the connections to apps and sidecars; calls still on them are cancelled. */
+  close(): void {
+    for (const session of this.sessions.values()) session.close();
+    this.sessions.clear();
+  }
+
+  private toApp(req: Http2ServerRequest, res: Http2ServerResponse, headers: OutgoingHttpHeaders): void {
+    const app = this.options.app;
+    if (!app) {
+      req.resume();
+      failCall(res, new ConnectError(`failed to proxy request: app ${this.options.appId} has no app port`, Code.Unavailable));
+      return;
+    }
+    if (this.options.appApiToken !== undefined) headers['dapr-api-token'] = this.options.appApiToken;
+    const host = app.address.includes(':') ? `[${app.address}]` : app.address;
+    this.forward(req, res, `http://${host}:${app.port}`, headers);
+  }
+
+  private forward(req: Http2ServerRequest, res: Http2ServerResponse, origin: string, headers: OutgoingHttpHeaders): void {
+    let upstream;
+    try {
+      upstream = this.session(origin).request({ ...headers, ':method': req.method, ':path': req.url, ':scheme': 'http' });
+    } catch (error) {
+      req.resume();
+      failCall(res, new ConnectError(`failed to proxy request: ${errorMessage(error)}`, Code.Unavailable));
+      return;
+    }
+    let answered = false;
+    let trailersOnly = false;
+    req.pipe(upstream);
+    // The caller went away (cancelled, deadline, reset): cancel the call upstream as well.
+    res.once('close', () => {
+      if (!upstream.closed) upstream.close(constants.NGHTTP2_CANCEL);
+    });
+    upstream.on('response', (responseHeaders, flags) => {
+      answered = true;
+      const status = Number(responseHeaders[':status'] ?? 200);
+      if ((flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0) {
+        // A trailers-only answer (an error status, usually): passed on as it came, one HEADERS frame that ends the stream.
+        trailersOnly = true;
+        res.stream.respond({ ':status': status, ...forwardable(responseHeaders) }, { endStream: true });
+        return;
+      }
+      res.writeHead(status, forwardable(responseHeaders));
+    });
+    upstream.on('trailers', (trailers) => res.addTrailers(forwardable(trailers)));
+    upstream.on('data', (chunk: Buffer) => {
+      if (!res.write(chunk)) {
+        upstream.pause();
+        res.once('drain', () => upstream.resume());
+      }
+    });
+    upstream.on('end', () => {
+      if (answered && !trailersOnly) res.end();
+    });
+    upstream.on('close', () => {
+      if (trailersOnly || res.writableEnded || res.stream.closed) return;
+      if (answered) res.stream.close(upstream.rstCode === constants.NGHTTP2_NO_ERROR ? constants.NGHTTP2_INTERNAL_ERROR : upstream.rstCode ?? constants.NGHTTP2_INTERNAL_ERROR);
+      else failCall(res, new ConnectError(`failed to proxy request: the connection to ${origin} closed before an answer`, Code.Unavailable));
+    });
+    upstream.on('error', (error: Error) => {
+      this.options.logger.debug(`gRPC proxy call ${req.url} to ${origin} failed: ${errorMessage(error)}`);
+      if (!answered) {
+        failCall(res, new ConnectError(`failed to proxy request: ${errorMessage(error)}`, Code.Unavailable));
+      }
+    });
+  }
+
+  /** One HTTP/2 connection per origin, opened on first use and replaced once it closes. */
+  private session(origin: string): ClientHttp2Session {
+    const open = this.sessions.get(origin);
+    if (open && !open.closed && !open.destroyed) return open;
+    const session = connect(origin);
+    const forget = (): void => {
+      if (this.sessions.get(origin) === session) this.sessions.delete(origin);
+    };
+    session.on('error', (error) => {
+      this.options.logger.debug(`gRPC proxy connection to ${origin} failed: ${errorMessage(error)}`);
+      forget();
+    });
+    session.on('goaway', forget);
+    session.on('close', forget);
+    // Idle connections must not keep the process alive.
+    session.unref();
+    this.sessions.set(origin, session);
+    return session;
+  }
+}
+
+/** Answers with a gRPC status unless an answer has begun already (then the stream is reset instead). */
+function failCall(res: Http2ServerResponse, error: ConnectError): void {
+  if (res.stream.closed || res.stream.destroyed) return;
+  if (res.stream.headersSent) res.stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+  else writeGrpcError(res, error);
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function pick<T>(candidates: readonly T[]): T | undefined {
+  return candidates[Math.floor(Math.random() * candidates.length)];
+}
+
+/** The headers to pass on: no pseudo-headers, no connection-level ones, no API token. */
+function forwardable(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const kept: OutgoingHttpHeaders = {};
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.startsWith(':') || hopByHop.has(key) || value === undefined) continue;
+    kept[key] = value;
+  }
+  return kept;
+}
