@@ -32,12 +32,13 @@ export async function ensureTables(pool: mysql.Pool, schemaName: string, table: 
       insertDate TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
       updateDate TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
       eTag VARCHAR(36) NOT NULL,
-      expiredate TIMESTAMP NULL,
+      -- Microseconds, so a 1 s TTL written late in a second does not expire at the next second boundary.
+      expiredate TIMESTAMP(6) NULL,
       INDEX expiredate_idx(expiredate)
     ) DEFAULT CHARSET=utf8mb4`);
   } else if (!(await columnExists(pool, schemaName, table, 'expiredate'))) {
     logger.info(`adding expiredate column to MySQL state table ${table}`);
-    await pool.query(`ALTER TABLE ${table} ADD COLUMN expiredate TIMESTAMP NULL`);
+    await pool.query(`ALTER TABLE ${table} ADD COLUMN expiredate TIMESTAMP(6) NULL`);
     await pool.query(`CREATE INDEX expiredate_idx ON ${table} (expiredate)`);
   }
   if (!(await tableExists(pool, schemaName, metadataTable))) {
@@ -75,6 +76,6 @@ export async function cleanupExpired(pool: mysql.Pool, table: string, metadataTa
     [Math.max(0, intervalMs - 100)],
   );
   if (turn.affectedRows === 0) return undefined;
-  const [deleted] = await pool.query<mysql.ResultSetHeader>(`DELETE FROM ${table} WHERE expiredate IS NOT NULL AND expiredate <= CURRENT_TIMESTAMP`);
+  const [deleted] = await pool.query<mysql.ResultSetHeader>(`DELETE FROM ${table} WHERE expiredate IS NOT NULL AND expiredate <= CURRENT_TIMESTAMP(6)`);
   return deleted.affectedRows;
 }

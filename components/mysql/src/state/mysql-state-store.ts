@@ -113,7 +113,7 @@ export class MysqlStateStore implements TransactionalStateStore {
     const { pool, settings } = this.opened();
     const rows = await pooledRunner(pool)<mysql.RowDataPacket[]>({
       sql: `SELECT value, eTag, isbinary, UNIX_TIMESTAMP(expiredate) AS expires FROM ${settings.tableName}
-            WHERE id = ? AND (expiredate IS NULL OR expiredate > CURRENT_TIMESTAMP)`,
+            WHERE id = ? AND (expiredate IS NULL OR expiredate > CURRENT_TIMESTAMP(6))`,
       values: [request.key],
       timeout: settings.timeoutMs,
     });
@@ -170,17 +170,17 @@ export class MysqlStateStore implements TransactionalStateStore {
       if (etag !== undefined && affected !== 1) throw new EtagMismatchError(`rows affected error: no rows match given key and eTag`);
       return;
     }
-    const expiry = expiresInSeconds === undefined ? 'NULL' : `CURRENT_TIMESTAMP + INTERVAL ${expiresInSeconds} SECOND`;
+    const expiry = expiresInSeconds === undefined ? 'NULL' : `CURRENT_TIMESTAMP(6) + INTERVAL ${expiresInSeconds} SECOND`;
     const firstWrite = operation.request.options?.concurrency === 'first-write';
     const attempt = async (value: EncodedValue): Promise<number> => {
       const newEtag = randomUUID();
       if (etag !== undefined) {
         return run(`UPDATE ${table} SET value = ?, eTag = ?, isbinary = ?, expiredate = ${expiry}
-          WHERE id = ? AND eTag = ? AND (expiredate IS NULL OR expiredate > CURRENT_TIMESTAMP)`, [value.json, newEtag, value.isBinary, key, etag]);
+          WHERE id = ? AND eTag = ? AND (expiredate IS NULL OR expiredate > CURRENT_TIMESTAMP(6))`, [value.json, newEtag, value.isBinary, key, etag]);
       }
       if (firstWrite) {
         // Only an expired row may be replaced; `expiredate` is assigned last, as the other assignments test it.
-        const stale = 'expiredate IS NOT NULL AND expiredate <= CURRENT_TIMESTAMP';
+        const stale = 'expiredate IS NOT NULL AND expiredate <= CURRENT_TIMESTAMP(6)';
         return run(`INSERT INTO ${table} (id, value, eTag, isbinary, expiredate) VALUES (?, ?, ?, ?, ${expiry})
           ON DUPLICATE KEY UPDATE value = IF(${stale}, VALUES(value), value), eTag = IF(${stale}, VALUES(eTag), eTag),
           isbinary = IF(${stale}, VALUES(isbinary), isbinary), expiredate = IF(${stale}, VALUES(expiredate), expiredate)`,
