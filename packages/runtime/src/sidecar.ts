@@ -123,7 +123,8 @@ export class Sidecar implements SidecarIntrospection {
     const lifecycle = new AppLifecycle(options, this.readiness, {
       startInbound: () => this.forEachBlock('starting inbound work', (block) => block.startInbound?.()),
       stopInbound: () => this.forEachBlock('stopping inbound work', (block) => block.stopInbound?.()),
-      inFlight: () => this.appChannel?.inFlight ?? 0,
+      // Proxied gRPC calls into the app count too: the drain waits for them.
+      inFlight: () => (this.appChannel?.inFlight ?? 0) + (this.grpcProxy?.inFlight ?? 0),
       appChannel: this.appChannel,
     }, logger);
     this.lifecycle = lifecycle;
@@ -137,6 +138,7 @@ export class Sidecar implements SidecarIntrospection {
     logger.info(`HTTP API listening on port ${this.httpPort}`);
     const proxy = new GrpcProxy({
       appId: options.appId, namespace: options.namespace, registry: this.localRegistry, appApiToken: options.appApiToken, logger,
+      inboundRefusal: () => this.lifecycle?.inboundRefusal,
       app: options.appPort === undefined ? undefined : { address: options.appChannelAddress, port: options.appPort },
     });
     this.grpcProxy = proxy;

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { waitFor } from '@outrigger/kit';
 import { freePort, writeFile } from '../harness/processes.js';
 import { inMemoryPubSubYaml, startRun, tempDir, type SidecarHandle } from '../harness/sidecars.js';
 
@@ -16,7 +17,7 @@ function method(name: string, requestStream: boolean, responseStream: boolean): 
     requestSerialize: raw.serialize, requestDeserialize: raw.deserialize, responseSerialize: raw.serialize, responseDeserialize: raw.deserialize,
   };
 }
-const echoService = { Say: method('Say', false, false), Count: method('Count', false, true), Chat: method('Chat', true, true), Fail: method('Fail', false, false) };
+const echoService = { Say: method('Say', false, false), Count: method('Count', false, true), Chat: method('Chat', true, true), Fail: method('Fail', false, false), Hold: method('Hold', false, true) };
 const EchoClient = grpc.makeGenericClientConstructor(echoService, 'Echo');
 type Echo = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
 
@@ -34,6 +35,9 @@ function seen(metadata: grpc.Metadata): grpc.Metadata {
   answer.set('x-api-token', text(metadata, 'dapr-api-token') ?? '-');
   return answer;
 }
+
+/** Calls to Hold the app saw cancelled, by request text. */
+const cancelledHolds = new Set<string>();
 
 function startEchoApp(port: number): Promise<grpc.Server> {
   const server = new grpc.Server();
@@ -54,6 +58,11 @@ function startEchoApp(port: number): Promise<grpc.Server> {
     Chat: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
       call.on('data', (chunk: Buffer) => call.write(Buffer.from(chunk.toString().toUpperCase())));
       call.on('end', () => call.end());
+    },
+    Hold: (call: grpc.ServerWritableStream<Buffer, Buffer>) => {
+      // One message, then the stream stays open until the caller gives up.
+      call.write(Buffer.from('held'));
+      call.on('cancelled', () => cancelledHolds.add(call.request.toString()));
     },
     Fail: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
       const metadata = new grpc.Metadata();
@@ -177,6 +186,15 @@ describe('gRPC proxying', () => {
     call.end();
     await ended;
     assert.deepEqual(replies, ['ONE', 'TWO', 'THREE']);
+  });
+
+  it('cancels the call at the app when the caller cancels', async () => {
+    const call = viaCaller.Hold?.(Buffer.from('hold-1'), metadataFor('echoapp')) as grpc.ClientReadableStream<Buffer>;
+    call.on('error', () => undefined);
+    await new Promise<void>((resolve) => call.once('data', () => resolve()));
+    assert.equal(cancelledHolds.has('hold-1'), false);
+    call.cancel();
+    await waitFor('the app to see the call cancelled', () => cancelledHolds.has('hold-1'), 10_000);
   });
 
   it('passes an error status, its message and its metadata back', async () => {

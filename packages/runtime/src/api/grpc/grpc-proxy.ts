@@ -22,6 +22,8 @@ export interface GrpcProxyOptions {
   /** `APP_API_TOKEN`, sent to the app as `dapr-api-token`. */
   readonly appApiToken: string | undefined;
   readonly logger: Logger;
+  /** Why calls into the app are refused now (not ready, unhealthy, draining), as for HTTP invocations. */
+  readonly inboundRefusal?: () => 'not-ready' | 'unhealthy' | 'draining' | undefined;
 }
 
 /**
@@ -32,6 +34,7 @@ export interface GrpcProxyOptions {
  */
 export class GrpcProxy {
   private readonly sessions = new Map<string, ClientHttp2Session>();
+  private active = 0;
 
   constructor(private readonly options: GrpcProxyOptions) {}
 
@@ -75,6 +78,11 @@ export class GrpcProxy {
     this.toApp(req, res, forwardable(req.headers));
   }
 
+  /** Calls into this sidecar's app open now; the drain waits for them. */
+  get inFlight(): number {
+    return this.active;
+  }
+
   /** Closes the connections to apps and sidecars; calls still on them are cancelled. */
   close(): void {
     for (const session of this.sessions.values()) session.close();
@@ -88,6 +96,16 @@ export class GrpcProxy {
       failCall(res, new ConnectError(`failed to proxy request: app ${this.options.appId} has no app port`, Code.Unavailable));
       return;
     }
+    const refusal = this.options.inboundRefusal?.();
+    if (refusal !== undefined) {
+      req.resume();
+      // UNAVAILABLE, so the caller may retry (another instance, or later).
+      const reason = refusal === 'draining' ? 'the sidecar is shutting down' : refusal === 'unhealthy' ? 'app is not in a healthy state' : 'the app is not ready yet';
+      failCall(res, new ConnectError(`failed to proxy request: ${reason}`, Code.Unavailable));
+      return;
+    }
+    this.active++;
+    res.once('close', () => this.active--);
     if (this.options.appApiToken !== undefined) headers['dapr-api-token'] = this.options.appApiToken;
     const host = app.address.includes(':') ? `[${app.address}]` : app.address;
     this.forward(req, res, `http://${host}:${app.port}`, headers);
