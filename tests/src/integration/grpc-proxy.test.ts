@@ -76,10 +76,14 @@ function startEchoApp(port: number): Promise<grpc.Server> {
   }));
 }
 
+/** The caller's sidecar guards its API with DAPR_API_TOKEN; the token must stop there. */
+const callerToken = 'caller-secret';
+
 function metadataFor(appId: string | undefined): grpc.Metadata {
   const metadata = new grpc.Metadata();
   if (appId !== undefined) metadata.set('dapr-app-id', appId);
   metadata.set('x-custom', 'kept');
+  metadata.set('dapr-api-token', callerToken);
   metadata.set('traceparent', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
   return metadata;
 }
@@ -121,7 +125,7 @@ describe('gRPC proxying', () => {
     server = await startEchoApp(appPort);
     [app, caller] = await Promise.all([
       startRun({ appId: 'echoapp', resourcesPath: resources, home, appPort, waitForApp: true, extraFlags: ['--app-protocol', 'grpc'], env: { APP_API_TOKEN: 'app-secret' } }),
-      startRun({ appId: 'proxycaller', resourcesPath: resources, home }),
+      startRun({ appId: 'proxycaller', resourcesPath: resources, home, env: { DAPR_API_TOKEN: callerToken } }),
     ]);
     viaCaller = new EchoClient(`127.0.0.1:${caller.grpcPort}`, grpc.credentials.createInsecure()) as unknown as Echo;
   });
@@ -140,7 +144,7 @@ describe('gRPC proxying', () => {
     assert.equal(text(result.headers ?? new grpc.Metadata(), 'x-caller'), 'proxycaller');
     assert.equal(text(result.headers ?? new grpc.Metadata(), 'x-custom'), 'kept');
     assert.equal(text(result.headers ?? new grpc.Metadata(), 'x-traceparent'), '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
-    // The callee's sidecar authenticates itself to its app with APP_API_TOKEN.
+    // The caller's API token stops at its sidecar; the callee's sidecar authenticates itself to its app with APP_API_TOKEN.
     assert.equal(text(result.headers ?? new grpc.Metadata(), 'x-api-token'), 'app-secret');
     assert.equal(result.status?.code, grpc.status.OK);
     assert.equal(text(result.status?.metadata ?? new grpc.Metadata(), 'x-trailer'), 'said');
@@ -186,6 +190,13 @@ describe('gRPC proxying', () => {
     call.end();
     await ended;
     assert.deepEqual(replies, ['ONE', 'TWO', 'THREE']);
+  });
+
+  it('checks the API token before proxying', async () => {
+    const metadata = metadataFor('echoapp');
+    metadata.set('dapr-api-token', 'wrong');
+    const result = await unary(viaCaller, 'Say', Buffer.from('x'), metadata);
+    assert.equal(result.error?.code, grpc.status.UNAUTHENTICATED);
   });
 
   it('cancels the call at the app when the caller cancels', async () => {
