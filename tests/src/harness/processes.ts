@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,13 +71,29 @@ export class Spawned {
 }
 
 /** Waits until GET url answers with `status`; fails with the process output when it does not. */
-export async function waitForStatus(url: string, status: number, owner?: Spawned, timeoutMs = 20_000): Promise<void> {
+export async function waitForStatus(url: string, status: number, owner?: Spawned, timeoutMs = 60_000): Promise<void> {
+  let last = 'no answer yet';
   await waitFor(`${url} to answer ${status}`, async () => {
     if (owner && !owner.running) throw new Error(`process exited early:\n${owner.output}`);
-    const response = await fetch(url).catch(() => undefined);
-    await response?.arrayBuffer();
-    return response?.status === status;
+    const answer = await probeStatus(url);
+    last = typeof answer === 'number' ? `last answer ${answer}` : `last error: ${answer}`;
+    return answer === status;
   }, timeoutMs).catch((error: Error) => {
-    throw new Error(`${error.message}\n--- process output ---\n${owner?.output ?? ''}`);
+    throw new Error(`${error.message} (${last})\n--- process output ---\n${owner?.output ?? ''}`);
+  });
+}
+
+/**
+ * One GET on a fresh connection with its own timeout: a pooled keep-alive socket to an earlier
+ * process on a reused port, or a request stuck on a busy machine, must not stall the wait.
+ */
+function probeStatus(url: string): Promise<number | string> {
+  return new Promise((resolve) => {
+    const request = get(url, { agent: false, timeout: 2_000 }, (response) => {
+      response.resume();
+      response.once('end', () => resolve(response.statusCode ?? 0));
+    });
+    request.once('timeout', () => request.destroy(new Error('timed out after 2 s')));
+    request.once('error', (error) => resolve(error.message));
   });
 }
