@@ -1,11 +1,21 @@
-/** Resolves after `ms` milliseconds; for back-off between retries, never for waiting on a condition in tests. */
+/**
+ * Resolves after `ms` milliseconds; for back-off between retries, never for waiting on a condition in tests.
+ * Rejects with the signal's reason when it aborts first. The abort listener is removed when the time is up,
+ * so waits on a long-lived signal (a subscription's stop) do not pile listeners onto it.
+ */
 export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  const reasonOf = (aborted: AbortSignal): Error => (aborted.reason instanceof Error ? aborted.reason : new Error('aborted'));
+  if (signal?.aborted) return Promise.reject(reasonOf(signal));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const onAbort = (): void => {
       clearTimeout(timer);
-      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    }, { once: true });
+      reject(reasonOf(signal as AbortSignal));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
