@@ -1,4 +1,5 @@
-import { InvalidStateRequestError, type QueryFilter, type QueryResultItem, type StateQuery } from './state.js';
+import { parsePageToken, parseQueryFilter, type FilterNode } from './query-ast.js';
+import type { QueryResultItem, StateQuery } from './state.js';
 
 /** One candidate row for an in-process query: the stored key, the raw bytes and the ETag. */
 export type QueryCandidate = QueryResultItem;
@@ -7,15 +8,16 @@ export type QueryCandidate = QueryResultItem;
  * Runs Dapr's state query over rows already loaded in memory: filter, sort, then page.
  * Values that are not JSON never match a filter. The page token is the offset of the next page,
  * as a decimal string, which is what Dapr's own in-process stores do.
- * @throws InvalidStateRequestError for an unknown operator or a malformed token.
+ * @throws InvalidStateRequestError for an unknown operator or a malformed token (see parseQueryFilter).
  */
 export function evaluateQuery(rows: Iterable<QueryCandidate>, query: StateQuery): { results: QueryResultItem[]; token?: string } {
   const parsed: { row: QueryCandidate; doc: unknown }[] = [];
   for (const row of rows) parsed.push({ row, doc: parseJson(row.value) });
-  let matched = query.filter ? parsed.filter(({ doc }) => doc !== undefined && matches(query.filter as QueryFilter, doc)) : parsed;
+  const filter = query.filter ? parseQueryFilter(query.filter) : undefined;
+  let matched = filter ? parsed.filter(({ doc }) => doc !== undefined && matches(filter, doc)) : parsed;
   if (query.sort && query.sort.length > 0) matched = sortRows(matched, query.sort);
   else matched.sort((a, b) => (a.row.key < b.row.key ? -1 : a.row.key > b.row.key ? 1 : 0));
-  const offset = parseToken(query.page?.token);
+  const offset = parsePageToken(query.page?.token);
   const limit = query.page?.limit && query.page.limit > 0 ? query.page.limit : undefined;
   const page = matched.slice(offset, limit === undefined ? undefined : offset + limit);
   const next = offset + page.length;
@@ -29,12 +31,6 @@ function parseJson(bytes: Uint8Array): unknown {
   } catch {
     return undefined;
   }
-}
-
-function parseToken(token: string | undefined): number {
-  if (token === undefined || token === '') return 0;
-  if (!/^\d+$/.test(token)) throw new InvalidStateRequestError(`invalid pagination token ${token}`);
-  return Number(token);
 }
 
 /** Dapr's query keys may start with `value.`; both `value.person.org` and `person.org` address the same field. */
@@ -53,46 +49,21 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function singleEntry(operator: string, operand: unknown): [string, unknown] {
-  if (!isRecord(operand)) throw new InvalidStateRequestError(`${operator} expects an object`);
-  const entries = Object.entries(operand);
-  if (entries.length !== 1) throw new InvalidStateRequestError(`${operator} expects exactly one key`);
-  return entries[0] as [string, unknown];
-}
-
-function matches(filter: QueryFilter, doc: unknown): boolean {
-  const entries = Object.entries(filter);
-  if (entries.length !== 1) throw new InvalidStateRequestError('a filter must have exactly one operator');
-  const [operator, operand] = entries[0] as [string, unknown];
-  switch (operator) {
-    case 'AND':
-    case 'OR': {
-      if (!Array.isArray(operand) || operand.length === 0) throw new InvalidStateRequestError(`${operator} expects a non-empty array`);
-      const children = operand as QueryFilter[];
-      return operator === 'AND' ? children.every((child) => matches(child, doc)) : children.some((child) => matches(child, doc));
-    }
+function matches(filter: FilterNode, doc: unknown): boolean {
+  switch (filter.kind) {
+    case 'AND': return filter.children.every((child) => matches(child, doc));
+    case 'OR': return filter.children.some((child) => matches(child, doc));
     case 'IN': {
-      const [key, values] = singleEntry(operator, operand);
-      if (!Array.isArray(values)) throw new InvalidStateRequestError('IN expects an array of values');
-      const actual = lookup(doc, key);
-      return values.some((value) => equal(actual, value));
+      const actual = lookup(doc, filter.key);
+      return filter.values.some((value) => equal(actual, value));
     }
-    case 'EQ':
-    case 'NEQ':
-    case 'GT':
-    case 'GTE':
-    case 'LT':
-    case 'LTE': {
-      const [key, expected] = singleEntry(operator, operand);
-      const actual = lookup(doc, key);
-      if (operator === 'EQ') return equal(actual, expected);
-      if (operator === 'NEQ') return !equal(actual, expected);
-      const order = compare(actual, expected);
+    case 'EQ': return equal(lookup(doc, filter.key), filter.value);
+    case 'NEQ': return !equal(lookup(doc, filter.key), filter.value);
+    default: {
+      const order = compare(lookup(doc, filter.key), filter.value);
       if (order === undefined) return false;
-      return operator === 'GT' ? order > 0 : operator === 'GTE' ? order >= 0 : operator === 'LT' ? order < 0 : order <= 0;
+      return filter.kind === 'GT' ? order > 0 : filter.kind === 'GTE' ? order >= 0 : filter.kind === 'LT' ? order < 0 : order <= 0;
     }
-    default:
-      throw new InvalidStateRequestError(`unknown query operator ${operator}`);
   }
 }
 

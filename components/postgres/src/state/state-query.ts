@@ -1,4 +1,4 @@
-import { InvalidStateRequestError, type QueryFilter, type StateQuery } from '@outrigger/components-api';
+import { InvalidStateRequestError, parsePageToken, parseQueryFilter, type FilterNode, type StateQuery } from '@outrigger/components-api';
 
 /** One SQL statement for a state query, plus what paging needs to read its answer. */
 export interface CompiledQuery {
@@ -24,7 +24,7 @@ export function compileQuery(query: StateQuery, keyPrefix: string, table: string
     return `$${values.length}::${cast}`;
   };
   const conditions = ['starts_with(key, $1)', '(expiredate IS NULL OR expiredate >= CURRENT_TIMESTAMP)'];
-  if (query.filter !== undefined) conditions.push('NOT isbinary', translateFilter(query.filter, param));
+  if (query.filter !== undefined) conditions.push('NOT isbinary', translateFilter(parseQueryFilter(query.filter), param));
   const order = (query.sort ?? []).map(({ key, order: direction }) => {
     if (direction !== undefined && direction !== 'ASC' && direction !== 'DESC' && (direction as string) !== '') {
       throw new InvalidStateRequestError(`invalid sort order ${String(direction)}: use ASC or DESC`);
@@ -32,7 +32,7 @@ export function compileQuery(query: StateQuery, keyPrefix: string, table: string
     return `${field(key, param)} ${direction === 'DESC' ? 'DESC' : 'ASC'} NULLS LAST`;
   });
   order.push('key COLLATE "C" ASC');
-  const offset = parseToken(query.page?.token);
+  const offset = parsePageToken(query.page?.token);
   const limit = query.page?.limit !== undefined && query.page.limit > 0 ? query.page.limit : undefined;
   let text = `SELECT key, value::text AS value, isbinary, xmin::text AS etag FROM ${table} WHERE ${conditions.join(' AND ')} ORDER BY ${order.join(', ')}`;
   if (limit !== undefined) text += ` LIMIT ${limit + 1}`;
@@ -41,12 +41,6 @@ export function compileQuery(query: StateQuery, keyPrefix: string, table: string
 }
 
 type Param = (value: unknown, cast: string) => string;
-
-function parseToken(token: string | undefined): number {
-  if (token === undefined || token === '') return 0;
-  if (!/^\d{1,15}$/.test(token)) throw new InvalidStateRequestError(`invalid pagination token ${token}`);
-  return Number(token);
-}
 
 /**
  * The `jsonb` at a dotted path. As in the evaluator, a leading `value.` addresses the document itself
@@ -59,57 +53,29 @@ function field(path: string, param: Param): string {
   return `(CASE WHEN jsonb_typeof(value) = 'object' AND value ? 'value' THEN value #> ${param(parts, 'text[]')} ELSE value #> ${param(parts.slice(1), 'text[]')} END)`;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function singleEntry(operator: string, operand: unknown): [string, unknown] {
-  if (!isRecord(operand)) throw new InvalidStateRequestError(`${operator} expects an object`);
-  const entries = Object.entries(operand);
-  if (entries.length !== 1) throw new InvalidStateRequestError(`${operator} expects exactly one key`);
-  return entries[0] as [string, unknown];
-}
-
 const COMPARISONS: Readonly<Record<string, string>> = { GT: '>', GTE: '>=', LT: '<', LTE: '<=' };
 
-function translateFilter(filter: QueryFilter, param: Param): string {
-  const entries = Object.entries(filter);
-  if (entries.length !== 1) throw new InvalidStateRequestError('a filter must have exactly one operator');
-  const [operator, operand] = entries[0] as [string, unknown];
-  switch (operator) {
+function translateFilter(filter: FilterNode, param: Param): string {
+  switch (filter.kind) {
     case 'AND':
-    case 'OR': {
-      if (!Array.isArray(operand) || operand.length === 0) throw new InvalidStateRequestError(`${operator} expects a non-empty array`);
-      return `(${(operand as QueryFilter[]).map((child) => translateFilter(child, param)).join(` ${operator} `)})`;
-    }
-    case 'IN': {
-      const [key, list] = singleEntry(operator, operand);
-      if (!Array.isArray(list)) throw new InvalidStateRequestError('IN expects an array of values');
-      if (list.length === 0) return 'FALSE';
-      return `(${field(key, param)} IN (${list.map((value) => param(JSON.stringify(value), 'jsonb')).join(', ')}))`;
-    }
+    case 'OR':
+      return `(${filter.children.map((child) => translateFilter(child, param)).join(` ${filter.kind} `)})`;
+    case 'IN':
+      if (filter.values.length === 0) return 'FALSE';
+      return `(${field(filter.key, param)} IN (${filter.values.map((value) => param(JSON.stringify(value), 'jsonb')).join(', ')}))`;
     case 'EQ':
-    case 'NEQ': {
-      const [key, expected] = singleEntry(operator, operand);
-      const sql = `${field(key, param)} ${operator === 'EQ' ? 'IS NOT DISTINCT FROM' : 'IS DISTINCT FROM'} ${param(JSON.stringify(expected ?? null), 'jsonb')}`;
-      return `(${sql})`;
-    }
-    case 'GT':
-    case 'GTE':
-    case 'LT':
-    case 'LTE': {
-      const [key, expected] = singleEntry(operator, operand);
-      const target = field(key, param);
-      const sign = COMPARISONS[operator] as string;
-      if (typeof expected === 'number') {
-        return `(jsonb_typeof(${target}) = 'number' AND (${target} #>> '{}')::numeric ${sign} ${param(String(expected), 'numeric')})`;
+    case 'NEQ':
+      return `(${field(filter.key, param)} ${filter.kind === 'EQ' ? 'IS NOT DISTINCT FROM' : 'IS DISTINCT FROM'} ${param(JSON.stringify(filter.value ?? null), 'jsonb')})`;
+    default: {
+      const target = field(filter.key, param);
+      const sign = COMPARISONS[filter.kind] as string;
+      if (typeof filter.value === 'number') {
+        return `(jsonb_typeof(${target}) = 'number' AND (${target} #>> '{}')::numeric ${sign} ${param(String(filter.value), 'numeric')})`;
       }
-      if (typeof expected === 'string') {
-        return `(jsonb_typeof(${target}) = 'string' AND (${target} #>> '{}') COLLATE "C" ${sign} ${param(expected, 'text')})`;
+      if (typeof filter.value === 'string') {
+        return `(jsonb_typeof(${target}) = 'string' AND (${target} #>> '{}') COLLATE "C" ${sign} ${param(filter.value, 'text')})`;
       }
       return 'FALSE';
     }
-    default:
-      throw new InvalidStateRequestError(`unknown query operator ${operator}`);
   }
 }
