@@ -1,5 +1,5 @@
 import {
-  MetadataError, metadataValue, readSqlBindingRequest, sqlCallClock, sqlResponseMetadata,
+  MetadataError, metadataValue, poolForSqlOperation, readSqlBindingRequest, ReopenablePool, sqlCallClock, sqlResponseMetadata,
   type BindingInvokeRequest, type BindingInvokeResponse, type ComponentContext, type MetadataField, type OutputBinding,
 } from '@outrigger/components-api';
 import { parseDuration } from '@outrigger/kit';
@@ -25,11 +25,8 @@ export const mysqlBindingMetadata: readonly MetadataField[] = [
  * array of objects, as Dapr does.
  */
 export class MysqlBinding implements OutputBinding {
-  private pool: mysql.Pool | undefined;
-  private poolOptions: OpenPoolOptions | undefined;
-  private context: ComponentContext | undefined;
+  private pools: ReopenablePool<mysql.Pool> | undefined;
   private statementTimeoutMs: number | undefined;
-  private reopening: Promise<mysql.Pool> | undefined;
   private closed = false;
 
   async init(context: ComponentContext): Promise<void> {
@@ -41,7 +38,7 @@ export class MysqlBinding implements OutputBinding {
       return raw ? Number(raw) : 0;
     };
     const idle = metadataValue(context.metadata, 'connMaxIdleTime');
-    this.poolOptions = {
+    const poolOptions: OpenPoolOptions = {
       dsn,
       database: dsn.database,
       extra: {
@@ -51,15 +48,14 @@ export class MysqlBinding implements OutputBinding {
       },
     };
     this.statementTimeoutMs = dsn.statementTimeoutMs;
-    this.context = context;
-    const pool = await openPool(this.poolOptions, context.logger, `binding ${context.name}`);
-    if (this.closed) await pool.end().catch(() => undefined);
-    else this.pool = pool;
+    this.pools = new ReopenablePool(() => openPool(poolOptions, context.logger, `binding ${context.name}`));
+    if (this.closed) await this.pools.close();
+    await this.pools.start();
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.releasePool();
+    await this.pools?.close();
   }
 
   operations(): readonly string[] {
@@ -67,17 +63,9 @@ export class MysqlBinding implements OutputBinding {
   }
 
   async invoke(request: BindingInvokeRequest): Promise<BindingInvokeResponse | undefined> {
-    if (this.closed) throw new Error('component is closed');
-    if (request.operation === 'close') {
-      // Dapr's `close` ends the connections for good; here the next call opens new ones.
-      await this.releasePool();
-      return undefined;
-    }
-    if (request.operation !== 'exec' && request.operation !== 'query') {
-      throw new Error(`invalid operation type: ${request.operation}. Expected exec, query, or close`);
-    }
+    const pool = await poolForSqlOperation(this.closed ? undefined : this.pools, request.operation);
+    if (!pool) return undefined;
     const { sql, params } = readSqlBindingRequest(request.metadata);
-    const pool = await this.currentPool();
     const start = sqlCallClock();
     let rows: unknown;
     let fields: FieldPacket[] | undefined;
@@ -91,25 +79,6 @@ export class MysqlBinding implements OutputBinding {
     const isRows = Array.isArray(rows) && (rows.length === 0 || Array.isArray(rows[0]));
     const json = isRows ? rowsToJson(fields ?? [], rows as (Buffer | null)[][]) : 'null';
     return { data: new Uint8Array(Buffer.from(json)), metadata, contentType: 'application/json' };
-  }
-
-  private async currentPool(): Promise<mysql.Pool> {
-    if (this.pool) return this.pool;
-    const { poolOptions, context } = this;
-    if (!poolOptions || !context) throw new Error('mysql binding is not initialised');
-    this.reopening ??= openPool(poolOptions, context.logger, `binding ${context.name}`).then((pool) => {
-      this.pool = pool;
-      return pool;
-    }).finally(() => {
-      this.reopening = undefined;
-    });
-    return this.reopening;
-  }
-
-  private async releasePool(): Promise<void> {
-    const pool = this.pool;
-    this.pool = undefined;
-    await pool?.end();
   }
 }
 
