@@ -3,29 +3,19 @@
 // outage tests. Private brokers are spawned in their own process group and killed by its id.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
-import { connect as tcpConnect } from 'node:net';
 import { delimiter, join } from 'node:path';
+import { serviceUnavailable, tcpConnect } from '@outrigger/components-api';
 import { waitFor } from '@outrigger/kit';
 import { freePort } from './processes.js';
 
 /** True when something accepts TCP connections on 127.0.0.1:`port`. */
 export function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host: '127.0.0.1', port });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(2_000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
+  return tcpConnect(`tcp://127.0.0.1:${port}`, port).then(() => true, () => false);
 }
 
-/** Why tests on a shared broker cannot run, or undefined; with CI=true they always run (and fail if it is down). */
-export async function sharedBrokerSkip(name: string, port: number): Promise<string | undefined> {
-  if (process.env.CI === 'true' || (await portOpen(port))) return undefined;
-  return `${name} is not reachable on 127.0.0.1:${port}`;
+/** Why tests on a shared broker cannot run, or undefined; with CI=true an unreachable broker fails the run. */
+export function sharedBrokerSkip(name: string, port: number): Promise<string | undefined> {
+  return serviceUnavailable(`${name} is not reachable on 127.0.0.1:${port}`, () => tcpConnect(`tcp://127.0.0.1:${port}`, port));
 }
 
 /** The path of the rabbitmq-server script the private node runs (it keeps the node in our process group). */

@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { serviceUnavailable } from '@outrigger/components-api';
 import { waitFor } from '@outrigger/kit';
 import { Spawned } from './processes.js';
 
@@ -36,15 +37,10 @@ export function redisCommand(address: string, args: readonly string[], timeoutMs
  * Why tests on the shared Redis cannot run, or undefined when it answers PING. With CI=true an
  * unreachable server is an error, not a reason to skip.
  */
-export async function sharedRedisUnavailable(): Promise<string | undefined> {
-  try {
-    if ((await redisCommand(sharedRedis, ['PING'])).startsWith('+PONG')) return undefined;
-    throw new Error('no PONG');
-  } catch (error) {
-    const reason = `Redis at ${sharedRedis} is unreachable (${error instanceof Error ? error.message : String(error)})`;
-    if (process.env.CI === 'true') throw new Error(`${reason}; CI=true requires it`);
-    return reason;
-  }
+export function sharedRedisUnavailable(): Promise<string | undefined> {
+  return serviceUnavailable(`Redis at ${sharedRedis} is unreachable`, async () => {
+    if (!(await redisCommand(sharedRedis, ['PING'])).startsWith('+PONG')) throw new Error('no PONG');
+  });
 }
 
 /** Component YAML for a Redis component (`state.redis`, `pubsub.redis`, ...) on `address`. */

@@ -1,27 +1,11 @@
-import { connect } from 'node:net';
+import { serviceUnavailable, tcpConnect } from '@outrigger/components-api';
 
 /**
  * Why tests on a shared database server cannot run, or undefined when its port accepts a connection.
  * With CI=true an unreachable server is an error, not a reason to skip.
  */
-export async function sharedServerUnavailable(name: string, port: number): Promise<string | undefined> {
-  const error = await new Promise<Error | undefined>((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    const timer = setTimeout(() => socket.destroy(new Error('no answer within 2 s')), 2000);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(undefined);
-    });
-    socket.once('error', (failure) => {
-      clearTimeout(timer);
-      resolve(failure);
-    });
-  });
-  if (!error) return undefined;
-  const reason = `${name} on 127.0.0.1:${port} is unreachable (${error.message})`;
-  if (process.env.CI === 'true') throw new Error(`${reason}; CI=true requires it`);
-  return reason;
+export function sharedServerUnavailable(name: string, port: number): Promise<string | undefined> {
+  return serviceUnavailable(`${name} on 127.0.0.1:${port} is unreachable`, () => tcpConnect(`tcp://127.0.0.1:${port}`, port));
 }
 
 /** Component YAML (one document, `---` first) with string metadata values, quoted. */

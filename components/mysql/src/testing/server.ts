@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { it } from 'node:test';
-import type { ComponentContext } from '@outrigger/components-api';
-import { createLogger } from '@outrigger/kit';
+import { serviceUnavailable, silentTestContext, type ComponentContext } from '@outrigger/components-api';
 import mysql from 'mysql2/promise';
 
 /** The shared test server: MariaDB on 127.0.0.1:3306, user root without password, database `test`. */
 export const TEST_DSN = process.env.OUTRIGGER_TEST_MYSQL ?? 'root:@tcp(127.0.0.1:3306)/?allowNativePasswords=true';
 
-const logger = createLogger({ scope: 'test', level: 'silent' });
-
 /** A component context for tests: the given metadata and a silent logger. */
 export function testContext(metadata: Record<string, string>, name = 'test-component'): ComponentContext {
-  return { name, metadata, appId: 'test-app', namespace: 'default', logger };
+  return silentTestContext(name, metadata);
 }
 
 /** A name no other run uses, for tables and schemas. */
@@ -26,23 +22,11 @@ export async function adminConnection(): Promise<mysql.Connection> {
   return connection;
 }
 
-/**
- * Whether the shared server answers; in CI (CI=true) a missing server fails the run instead.
- * @returns undefined when it is up, or the reason to skip.
- */
-export async function mysqlUnavailable(): Promise<string | undefined> {
-  try {
-    const connection = await adminConnection();
-    await connection.end();
-    return undefined;
-  } catch (error) {
-    const message = `MariaDB/MySQL is not reachable on 127.0.0.1:3306 (user root, no password): ${error instanceof Error ? error.message || (error as NodeJS.ErrnoException).code : String(error)}`;
-    if (process.env.CI === 'true') throw new Error(`${message}; CI=true requires it`);
-    return message;
-  }
+/** Why the MySQL tests do not run, or undefined when the shared server answers (under CI=true a missing server fails the run). */
+export function mysqlUnavailable(): Promise<string | undefined> {
+  return serviceUnavailable('MariaDB/MySQL is not reachable on 127.0.0.1:3306 (user root, no password)', async () => {
+    await (await adminConnection()).end();
+  });
 }
 
-/** Declares one skipped test carrying the reason, so the skip shows in the report. */
-export function skipAll(title: string, why: string): void {
-  it(title, { skip: why }, () => undefined);
-}
+export { skipAll } from '@outrigger/components-api';

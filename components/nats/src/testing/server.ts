@@ -1,37 +1,18 @@
-import { createConnection } from 'node:net';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import type { ComponentContext } from '@outrigger/components-api';
-import { createLogger } from '@outrigger/kit';
+import { serviceUnavailable, silentTestContext, tcpConnect, type ComponentContext } from '@outrigger/components-api';
 
 /** The shared test server (see the working rules); tests make their own streams and delete them. */
 export const NATS_URL = process.env.OUTRIGGER_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 
-const logger = createLogger({ scope: 'test', level: 'silent' });
-
 /** A component context with a silent logger. */
 export function testContext(metadata: Record<string, string>, appId = 'test-app'): ComponentContext {
-  return { name: 'test-jetstream', metadata, appId, namespace: 'default', logger };
+  return silentTestContext('test-jetstream', metadata, appId);
 }
 
-function reachable(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: hostname, port: Number(port || 4222) });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(2_000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
-/** Why the server tests do not run, or undefined when they do (always with CI=true). */
-export async function skipReason(): Promise<string | undefined> {
-  if (process.env.CI === 'true' || (await reachable(NATS_URL))) return undefined;
-  return `no NATS server is reachable at ${new URL(NATS_URL).host} (start nats-server -js, or set OUTRIGGER_TEST_NATS_URL)`;
+/** Why the server tests do not run, or undefined when they do (under CI=true an unreachable server fails the run). */
+export function skipReason(): Promise<string | undefined> {
+  return serviceUnavailable(`no NATS server is reachable at ${new URL(NATS_URL).host} (start nats-server -js, or set OUTRIGGER_TEST_NATS_URL)`, () => tcpConnect(NATS_URL, 4222));
 }
 
 /**

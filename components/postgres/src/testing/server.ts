@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { it } from 'node:test';
-import type { ComponentContext } from '@outrigger/components-api';
-import { createLogger } from '@outrigger/kit';
+import { serviceUnavailable, silentTestContext, type ComponentContext } from '@outrigger/components-api';
 import pg from 'pg';
 
 /** The shared test server: PostgreSQL on 127.0.0.1:5432, database `test`, user `postgres`, trust auth. */
 export const TEST_CONNECTION_STRING = process.env.OUTRIGGER_TEST_POSTGRES ?? 'host=127.0.0.1 port=5432 user=postgres database=test';
 
-const logger = createLogger({ scope: 'test', level: 'silent' });
-
 /** A component context for tests: the given metadata and a silent logger. */
 export function testContext(metadata: Record<string, string>, name = 'test-component'): ComponentContext {
-  return { name, metadata, appId: 'test-app', namespace: 'default', logger };
+  return silentTestContext(name, metadata);
 }
 
 /** A table name no other run uses (PostgreSQL folds names to lower case, so this is lower case). */
@@ -27,24 +23,11 @@ export async function adminClient(): Promise<pg.Client> {
   return client;
 }
 
-/**
- * Whether the shared server answers. When it does not, tests are skipped with a message, except in
- * CI (CI=true), where a missing server must fail the run instead of hiding it.
- * @returns undefined when the server is up, or the reason to skip.
- */
-export async function postgresUnavailable(): Promise<string | undefined> {
-  try {
-    const client = await adminClient();
-    await client.end();
-    return undefined;
-  } catch (error) {
-    const message = `PostgreSQL is not reachable on 127.0.0.1:5432 (database test, user postgres): ${error instanceof Error ? error.message : String(error)}`;
-    if (process.env.CI === 'true') throw new Error(`${message}; CI=true requires it`);
-    return message;
-  }
+/** Why the PostgreSQL tests do not run, or undefined when the shared server answers (under CI=true a missing server fails the run). */
+export function postgresUnavailable(): Promise<string | undefined> {
+  return serviceUnavailable('PostgreSQL is not reachable on 127.0.0.1:5432 (database test, user postgres)', async () => {
+    await (await adminClient()).end();
+  });
 }
 
-/** Declares one skipped test carrying the reason, so the skip shows in the report. */
-export function skipAll(title: string, why: string): void {
-  it(title, { skip: why }, () => undefined);
-}
+export { skipAll } from '@outrigger/components-api';

@@ -1,42 +1,24 @@
 import { execFile } from 'node:child_process';
-import { createConnection } from 'node:net';
 import { promisify } from 'node:util';
 import { connect } from 'amqplib';
-import type { ComponentContext } from '@outrigger/components-api';
-import { createLogger } from '@outrigger/kit';
+import { serviceUnavailable, silentTestContext, tcpConnect, type ComponentContext } from '@outrigger/components-api';
 
 /** The shared test broker (see the working rules); tests make their own exchanges and queues and remove them. */
 export const BROKER_URL = process.env.OUTRIGGER_TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
-const logger = createLogger({ scope: 'test', level: 'silent' });
-
 /** A component context with a silent logger. */
 export function testContext(metadata: Record<string, string>, appId = 'test-app'): ComponentContext {
-  return { name: 'test-rabbitmq', metadata, appId, namespace: 'default', logger };
+  return silentTestContext('test-rabbitmq', metadata, appId);
 }
 
 /** True when something accepts TCP connections at the broker's address. */
 export function reachable(url = BROKER_URL): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: hostname, port: Number(port || 5672) });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(2_000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
+  return tcpConnect(url, 5672).then(() => true, () => false);
 }
 
-/**
- * Why the broker tests do not run, or undefined when they do. With CI=true they always run, so a
- * broker missing in CI fails the build instead of skipping silently.
- */
-export async function skipReason(): Promise<string | undefined> {
-  if (process.env.CI === 'true' || (await reachable())) return undefined;
-  return `RabbitMQ is not reachable at ${new URL(BROKER_URL).host} (start it, or set OUTRIGGER_TEST_RABBITMQ_URL)`;
+/** Why the broker tests do not run, or undefined when they do (under CI=true an unreachable broker fails the run). */
+export function skipReason(): Promise<string | undefined> {
+  return serviceUnavailable(`RabbitMQ is not reachable at ${new URL(BROKER_URL).host} (start it, or set OUTRIGGER_TEST_RABBITMQ_URL)`, () => tcpConnect(BROKER_URL, 5672));
 }
 
 /** Deletes queues and exchanges a test declared; missing ones are ignored. */
