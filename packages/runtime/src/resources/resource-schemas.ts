@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tracingSpecSchema } from '../observability/tracing-config.js';
 
 /**
  * Dapr's resource kinds as zod schemas. Unknown fields pass through (Dapr ignores them too),
@@ -73,6 +74,14 @@ export const subscriptionV2Schema = z.object({
 
 const duration = z.string().regex(/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/, 'must be a duration such as 5s');
 
+/** `httpPipeline` / `appHttpPipeline`: handlers name `middleware.http.*` Components, in order (first is outermost). */
+const pipelineSpec = z.object({
+  handlers: z.array(z.object({
+    name: z.string().min(1, 'must not be empty'),
+    type: z.string().startsWith('middleware.http.', 'must be an HTTP middleware type, middleware.http.<name>'),
+  }).passthrough()).nullish().transform((handlers) => handlers ?? []),
+}).passthrough();
+
 export const resiliencySchema = z.object({
   apiVersion: z.literal('dapr.io/v1alpha1'),
   kind: z.literal('Resiliency'),
@@ -117,18 +126,40 @@ export const httpEndpointSchema = z.object({
 
 const feature = z.object({ name: z.string().min(1), enabled: z.boolean() });
 
+/** `spec.metric` (and its newer spelling `spec.metrics`): daprd's MetricSpec. */
+const metricSpec = z.object({
+  enabled: z.boolean().optional(),
+  recordErrorCodes: z.boolean().optional(),
+  latencyDistributionBuckets: z.array(z.number().int().positive()).optional(),
+  http: z.object({
+    increasedCardinality: z.boolean().optional(),
+    pathMatching: z.array(z.string().min(1).startsWith('/', 'a path template starts with "/"')).optional(),
+    excludeVerbs: z.boolean().optional(),
+  }).passthrough().optional(),
+  rules: z.array(z.object({ name: z.string(), labels: z.array(z.object({ name: z.string(), regex: z.record(z.string(), z.string()) }).passthrough()).optional() }).passthrough()).optional(),
+}).passthrough();
+
+/** `spec.logging`: daprd's LoggingSpec (API logging only). */
+const loggingSpec = z.object({
+  apiLogging: z.object({
+    enabled: z.boolean().optional(),
+    obfuscateURLs: z.boolean().optional(),
+    omitHealthChecks: z.boolean().optional(),
+  }).passthrough().optional(),
+}).passthrough();
+
 export const configurationSchema = z.object({
   apiVersion: z.literal('dapr.io/v1alpha1'),
   kind: z.literal('Configuration'),
   metadata: objectMeta,
   spec: z.object({
     features: z.array(feature).optional(),
-    tracing: z.record(z.string(), z.unknown()).optional(),
-    metric: z.record(z.string(), z.unknown()).optional(),
-    metrics: z.record(z.string(), z.unknown()).optional(),
-    logging: z.record(z.string(), z.unknown()).optional(),
-    httpPipeline: z.object({ handlers: z.array(z.object({ name: z.string(), type: z.string() }).passthrough()) }).passthrough().optional(),
-    appHttpPipeline: z.object({ handlers: z.array(z.object({ name: z.string(), type: z.string() }).passthrough()) }).passthrough().optional(),
+    tracing: tracingSpecSchema.optional(),
+    metric: metricSpec.optional(),
+    metrics: metricSpec.optional(),
+    logging: loggingSpec.optional(),
+    httpPipeline: pipelineSpec.optional(),
+    appHttpPipeline: pipelineSpec.optional(),
     nameResolution: z.object({ component: z.string(), configuration: z.record(z.string(), z.unknown()).optional() }).passthrough().optional(),
     secrets: z.object({ scopes: z.array(z.object({ storeName: z.string() }).passthrough()) }).passthrough().optional(),
     accessControl: z.record(z.string(), z.unknown()).optional(),
