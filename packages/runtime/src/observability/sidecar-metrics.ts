@@ -2,49 +2,124 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Phase } from '../lifecycle/readiness.js';
+import { ComponentMetrics } from './metrics-components.js';
+import type { MetricsSettings } from './metrics-config.js';
+import { HttpClientWatch, type HttpClientWatchOptions } from './metrics-http-client.js';
+import { HttpPathLabels } from './metrics-http-paths.js';
 
-/** daprd's latency buckets in milliseconds, so dashboards built for Dapr read Outrigger's histograms. */
-const latencyBucketsMs = [1, 2, 3, 4, 5, 6, 8, 10, 13, 16, 20, 25, 30, 40, 50, 65, 80, 100, 130, 160, 200, 250, 300, 400, 500, 650, 800, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
+/** daprd's size buckets in bytes, for request and response body histograms. */
+const sizeBucketsBytes = [1024, 2048, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864, 268435456, 1073741824, 4294967296];
 
 const phases: readonly Phase[] = ['starting', 'components-ready', 'outbound-ready', 'app-ready', 'ready', 'draining', 'stopped'];
 
+/** One finished HTTP exchange, as the server or the client saw it. */
+export interface HttpExchange {
+  readonly method: string;
+  /** The URL path without the query string; labelled through {@link HttpPathLabels}, never used raw. */
+  readonly path: string;
+  readonly status: number;
+  readonly elapsedMs: number;
+  readonly requestBytes: number;
+  readonly responseBytes: number;
+}
+
+/** One finished gRPC call of the Dapr gRPC API. */
+export interface GrpcCall {
+  /** `/package.Service/Method`. */
+  readonly method: string;
+  /** The status code's Go name (`OK`, `NotFound`, ...), as daprd's opencensus views label it. */
+  readonly status: string;
+  readonly elapsedMs: number;
+}
+
+type HttpLabels = 'app_id' | 'method' | 'path' | 'status';
+
 /**
- * The sidecar's Prometheus metrics: Dapr's names and labels where Dapr has them
- * (`dapr_http_server_request_count`, `dapr_http_server_latency`, `dapr_runtime_component_loaded`),
- * and Outrigger's lifecycle metrics (`outrigger_*`). Label values are bounded: paths are route
- * templates, never raw URLs.
+ * The sidecar's Prometheus metrics, with daprd's names and labels: HTTP server and client, gRPC server,
+ * components (`dapr_component_*`, see {@link ComponentMetrics}), `dapr_runtime_component_loaded`; and
+ * Outrigger's lifecycle metrics (`outrigger_*`). Label values are bounded: HTTP paths go through
+ * {@link HttpPathLabels}, which by default leaves them empty.
  */
 export class SidecarMetrics {
   readonly registry = new Registry();
-  private readonly requestCount: Counter<'app_id' | 'method' | 'path' | 'status'>;
-  private readonly latency: Histogram<'app_id' | 'method' | 'path' | 'status'>;
+  readonly components: ComponentMetrics;
+  readonly paths: HttpPathLabels;
+  private readonly serverRequests: Counter<HttpLabels>;
+  private readonly serverLatency: Histogram<HttpLabels>;
+  private readonly serverRequestBytes: Histogram<'app_id'>;
+  private readonly serverResponseBytes: Histogram<'app_id'>;
+  private readonly clientCompleted: Counter<HttpLabels>;
+  private readonly clientLatency: Histogram<HttpLabels>;
+  private readonly clientSentBytes: Histogram<HttpLabels>;
+  private readonly clientReceivedBytes: Histogram<'app_id'>;
+  private readonly grpcCompleted: Counter<'app_id' | 'grpc_server_method' | 'grpc_server_status'>;
+  private readonly grpcLatency: Histogram<'app_id' | 'grpc_server_method' | 'grpc_server_status'>;
   private readonly componentLoaded: Counter<'app_id' | 'component' | 'namespace' | 'success'>;
   private readonly phase: Gauge<'app_id' | 'phase'>;
   private server: Server | undefined;
+  private clientWatch: HttpClientWatch | undefined;
 
-  constructor(private readonly appId: string, private readonly namespace: string, readings: { inFlight: () => number; drainElapsedSeconds: () => number }) {
-    const labels = ['app_id', 'method', 'path', 'status'] as const;
-    this.requestCount = new Counter({ name: 'dapr_http_server_request_count', help: 'Number of HTTP requests started in the server.', labelNames: labels, registers: [this.registry] });
-    this.latency = new Histogram({ name: 'dapr_http_server_latency', help: 'HTTP request end-to-end latency in the server, in milliseconds.', labelNames: labels, buckets: latencyBucketsMs, registers: [this.registry] });
-    this.componentLoaded = new Counter({ name: 'dapr_runtime_component_loaded', help: 'Number of components loaded.', labelNames: ['app_id', 'component', 'namespace', 'success'], registers: [this.registry] });
-    this.phase = new Gauge({ name: 'outrigger_lifecycle_phase', help: '1 for the phase the sidecar is in, 0 for the others.', labelNames: ['app_id', 'phase'], registers: [this.registry] });
+  constructor(private readonly appId: string, private readonly namespace: string, settings: MetricsSettings, readings: { inFlight: () => number; drainElapsedSeconds: () => number }) {
+    const registers = [this.registry];
+    const buckets = [...settings.latencyBucketsMs];
+    const http = ['app_id', 'method', 'path', 'status'] as const;
+    this.paths = new HttpPathLabels(settings.http);
+    this.serverRequests = new Counter({ name: 'dapr_http_server_request_count', help: 'Count of HTTP requests processed by the server.', labelNames: http, registers });
+    this.serverLatency = new Histogram({ name: 'dapr_http_server_latency', help: 'HTTP request end-to-end latency in the server, in milliseconds.', labelNames: http, buckets, registers });
+    this.serverRequestBytes = new Histogram({ name: 'dapr_http_server_request_bytes', help: 'HTTP request body size if set as Content-Length (uncompressed) in the server.', labelNames: ['app_id'], buckets: sizeBucketsBytes, registers });
+    this.serverResponseBytes = new Histogram({ name: 'dapr_http_server_response_bytes', help: 'HTTP response body size (uncompressed) in the server.', labelNames: ['app_id'], buckets: sizeBucketsBytes, registers });
+    this.clientCompleted = new Counter({ name: 'dapr_http_client_completed_count', help: 'Count of completed requests the sidecar made to its app and to other sidecars.', labelNames: http, registers });
+    this.clientLatency = new Histogram({ name: 'dapr_http_client_roundtrip_latency', help: 'Time from the request sent to the last byte of the response received, in milliseconds.', labelNames: http, buckets, registers });
+    this.clientSentBytes = new Histogram({ name: 'dapr_http_client_sent_bytes', help: 'Total bytes sent in request bodies (not including headers).', labelNames: http, buckets: sizeBucketsBytes, registers });
+    this.clientReceivedBytes = new Histogram({ name: 'dapr_http_client_received_bytes', help: 'Total bytes received in response bodies (not including headers, including error responses with bodies).', labelNames: ['app_id'], buckets: sizeBucketsBytes, registers });
+    const grpc = ['app_id', 'grpc_server_method', 'grpc_server_status'] as const;
+    this.grpcCompleted = new Counter({ name: 'dapr_grpc_io_server_completed_rpcs', help: 'Count of RPCs by method and status.', labelNames: grpc, registers });
+    this.grpcLatency = new Histogram({ name: 'dapr_grpc_io_server_server_latency', help: 'Time from the first byte of the request received to the last byte of the response sent, or terminal error, in milliseconds.', labelNames: grpc, buckets, registers });
+    this.componentLoaded = new Counter({ name: 'dapr_runtime_component_loaded', help: 'The number of successfully loaded components.', labelNames: ['app_id', 'component', 'namespace', 'success'], registers });
+    this.components = new ComponentMetrics(this.registry, appId, namespace, buckets);
+    this.phase = new Gauge({ name: 'outrigger_lifecycle_phase', help: '1 for the phase the sidecar is in, 0 for the others.', labelNames: ['app_id', 'phase'], registers });
     new Gauge({
-      name: 'outrigger_app_inflight_requests', help: 'Calls into the app not answered yet.', labelNames: ['app_id'], registers: [this.registry],
+      name: 'outrigger_app_inflight_requests', help: 'Calls into the app not answered yet.', labelNames: ['app_id'], registers,
       collect() { this.set({ app_id: appId }, readings.inFlight()); },
     });
     new Gauge({
-      name: 'outrigger_drain_elapsed_seconds', help: 'How long the current drain has been running; 0 when none is.', labelNames: ['app_id'], registers: [this.registry],
+      name: 'outrigger_drain_elapsed_seconds', help: 'How long the current drain has been running; 0 when none is.', labelNames: ['app_id'], registers,
       collect() { this.set({ app_id: appId }, readings.drainElapsedSeconds()); },
     });
     collectDefaultMetrics({ register: this.registry });
     this.setPhase('starting');
   }
 
-  /** Records one finished API request; `path` is the route template. */
-  recordRequest(method: string, path: string, status: number, elapsedMs: number): void {
-    const labels = { app_id: this.appId, method, path, status: String(status) };
-    this.requestCount.inc(labels);
-    this.latency.observe(labels, elapsedMs);
+  /** Records one request the HTTP API answered. */
+  recordServerRequest(exchange: HttpExchange): void {
+    const labels = this.httpLabels(exchange);
+    this.serverRequests.inc(labels);
+    this.serverLatency.observe(labels, exchange.elapsedMs);
+    this.serverRequestBytes.observe({ app_id: this.appId }, exchange.requestBytes);
+    this.serverResponseBytes.observe({ app_id: this.appId }, exchange.responseBytes);
+  }
+
+  /** Records one call the sidecar made over HTTP, to its app or to another sidecar. */
+  recordClientRequest(exchange: HttpExchange): void {
+    const labels = this.httpLabels(exchange);
+    this.clientCompleted.inc(labels);
+    this.clientLatency.observe(labels, exchange.elapsedMs);
+    this.clientSentBytes.observe(labels, exchange.requestBytes);
+    this.clientReceivedBytes.observe({ app_id: this.appId }, exchange.responseBytes);
+  }
+
+  /** Records one finished call of the gRPC API. */
+  recordGrpcCall(call: GrpcCall): void {
+    const labels = { app_id: this.appId, grpc_server_method: call.method, grpc_server_status: call.status };
+    this.grpcCompleted.inc(labels);
+    this.grpcLatency.observe(labels, call.elapsedMs);
+  }
+
+  /** Starts measuring the sidecar's HTTP calls to its app and to other sidecars; stopped by {@link close}. */
+  watchHttpClient(targets: Omit<HttpClientWatchOptions, 'record'>): void {
+    this.clientWatch?.stop();
+    this.clientWatch = new HttpClientWatch({ ...targets, record: (exchange) => this.recordClientRequest(exchange) });
+    this.clientWatch.start();
   }
 
   recordComponentLoaded(component: string, success: boolean): void {
@@ -76,8 +151,13 @@ export class SidecarMetrics {
   }
 
   async close(): Promise<void> {
+    this.clientWatch?.stop();
     const server = this.server;
     if (!server) return;
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private httpLabels(exchange: HttpExchange): Record<HttpLabels, string> {
+    return { app_id: this.appId, method: this.paths.method(exchange.method), path: this.paths.path(exchange.path), status: String(exchange.status) };
   }
 }
