@@ -17,6 +17,8 @@ function walk(dir, inDist) {
   }
 }
 for (const root of roots) walk(root, false);
+// The benchmark's own helpers have unit tests (plain .mjs, not built); the benchmark itself never runs here.
+for (const name of readdirSync('bench/test')) if (name.endsWith('.test.mjs')) files.push(join('bench/test', name));
 const selected = files.filter((file) => !unitOnly || !file.includes(`${join('dist', 'integration')}`)).sort();
 if (selected.length === 0) {
   console.error('no test files found: run `npm run build` first');

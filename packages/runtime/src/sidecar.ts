@@ -18,13 +18,25 @@ import type { SidecarBlock, SidecarContext } from './blocks/sidecar-block.js';
 import { ComponentHost } from './components/component-host.js';
 import { createDefaultRegistry } from './component-registry.js';
 import { InternalServer } from './internal/internal-server.js';
+import { buildHttpPipelines } from './middleware/pipeline-builder.js';
 import { GrpcProxy } from './api/grpc/grpc-proxy.js';
 import { SidecarMetrics } from './observability/sidecar-metrics.js';
+import { metricsSettings } from './observability/metrics-config.js';
+import { attachComponentMetrics } from './observability/metrics-components.js';
+import { httpClientTargets } from './observability/metrics-http-client.js';
+import { apiObservers } from './observability/metrics-api-observers.js';
+import { MetricsAppChannel } from './observability/metrics-app-channel.js';
+import { SidecarTracing } from './observability/tracing.js';
+import { grpcSpanAttributes, traceGrpcApiCall, traceHttpApiCall, traceInternalInvocation, traceProxiedGrpcCall } from './observability/tracing-api.js';
+import { TracingAppChannel } from './observability/tracing-app-channel.js';
+import { tracingSettings } from './observability/tracing-config.js';
 import { Readiness } from './lifecycle/readiness.js';
 import { AppLifecycle } from './lifecycle/app-lifecycle.js';
 import { LocalRegistry } from './nameresolution/local-registry.js';
 import type { SidecarOptions } from './options/sidecar-options.js';
 import { loadConfigurationFile, loadResources, type LoadedResources } from './resources/load-resources.js';
+import { Resiliency } from './resiliency/resiliency.js';
+import { outboundOperations, withOutboundPolicies } from './resiliency/resilient-component.js';
 import { runtimeVersion } from './version.js';
 
 export interface SidecarDependencies {
@@ -62,6 +74,8 @@ export class Sidecar implements SidecarIntrospection {
   private blocks: SidecarBlock[] = [];
   private lifecycle: AppLifecycle | undefined;
   private metrics: SidecarMetrics | undefined;
+  /** Absent when tracing is not configured: then no spans are made and trace context passes unchanged. */
+  private tracing: SidecarTracing | undefined;
   private markStopped!: () => void;
 
   constructor(readonly options: SidecarOptions, dependencies: SidecarDependencies = {}) {
@@ -91,8 +105,9 @@ export class Sidecar implements SidecarIntrospection {
     this.resources = loadResources(options.resourcesPaths, { appId: options.appId, namespace: options.namespace });
     if (options.configPath) this.resources.configurations.push(loadConfigurationFile(options.configPath));
     for (const skipped of this.resources.skipped) logger.debug(`resource skipped: ${skipped}`);
-    if (options.enableMetrics) {
-      this.metrics = new SidecarMetrics(options.appId, options.namespace, {
+    const metricsConfig = metricsSettings(options.enableMetrics, this.resources.configurations);
+    if (metricsConfig.enabled) {
+      this.metrics = new SidecarMetrics(options.appId, options.namespace, metricsConfig, {
         inFlight: () => this.appChannel?.inFlight ?? 0,
         drainElapsedSeconds: () => {
           const progress = this.lifecycle?.drainProgress;
@@ -106,19 +121,38 @@ export class Sidecar implements SidecarIntrospection {
         // Several sidecars on one machine all default to 9090; the API matters more than metrics.
         logger.warn(`metrics are off: cannot listen on port ${options.metricsPort}: ${errorMessage(error)}`);
       }
+      attachComponentMetrics(this.host, this.metrics.components);
+      this.metrics.watchHttpClient(httpClientTargets(options));
     }
+    const observers = apiObservers(options, this.resources.configurations, this.metrics);
     await this.host.initAll(this.resources.components);
     for (const component of this.host.all()) this.metrics?.recordComponentLoaded(component.name, true);
+    // Resiliency: outbound policies wrap the components' calls; inbound and app policies are handed to their users.
+    const resiliency = new Resiliency(this.resources.resiliencies, { logger });
+    this.host.wrapInstances(({ name, instance, registration: { block } }) => {
+      const policies = resiliency.forComponentOutbound(name, block);
+      return policies.configured && outboundOperations[block] ? withOutboundPolicies(instance, block, policies) : instance;
+    });
     this.readiness.advance('components-ready');
+    // A pipeline naming a component that is missing or not middleware stops start-up here.
+    const middleware = buildHttpPipelines({
+      configurations: this.resources.configurations, declared: this.resources.components, loaded: (name) => this.host.get(name), logger,
+    });
+
+    const tracingConfig = tracingSettings(this.resources.configurations);
+    const tracing = tracingConfig ? await SidecarTracing.create(tracingConfig, options.appId, logger) : undefined;
+    this.tracing = tracing;
 
     this.localRegistry = new LocalRegistry(join(options.homeDir, 'registry.db'));
-    this.appChannel = createAppChannel(options, logger);
+    const appChannel = createAppChannel(options, logger, middleware.app);
+    this.appChannel = tracing && appChannel ? new TracingAppChannel(appChannel, tracing) : appChannel;
+    if (this.metrics && this.appChannel) this.appChannel = new MetricsAppChannel(this.appChannel, this.metrics.components);
     this.invokeService = new InvokeService({
       appId: options.appId, namespace: options.namespace, appChannel: this.appChannel, registry: this.localRegistry,
-      maxBodyBytes: options.maxBodyBytes, logger, inboundRefusal: () => this.lifecycle?.inboundRefusal,
+      maxBodyBytes: options.maxBodyBytes, logger, inboundRefusal: () => this.lifecycle?.inboundRefusal, resiliency,
     });
     const invoke = this.invokeService;
-    const context: SidecarContext = { options, logger, components: this.host, resources: this.resources, appChannel: this.appChannel };
+    const context: SidecarContext = { options, logger, components: this.host, resources: this.resources, appChannel: this.appChannel, resiliency };
     this.blocks = createBlocks(context);
     const lifecycle = new AppLifecycle(options, this.readiness, {
       startInbound: () => this.forEachBlock('starting inbound work', (block) => block.startInbound?.()),
@@ -131,8 +165,9 @@ export class Sidecar implements SidecarIntrospection {
     this.httpServer = new HttpApiServer({
       routes: [...this.blocks.flatMap((block) => block.routes?.() ?? []), ...metadataRoutes(this), ...lifecycleRoutes(lifecycle)],
       fallback: (req, res) => handleInvocation(invoke, req, res),
-      apiToken: options.apiToken, maxBodyBytes: options.maxBodyBytes, enableApiLogging: options.enableApiLogging, logger,
-      onRequestDone: (method, path, status, elapsedMs) => this.metrics?.recordRequest(method, path, status, elapsedMs),
+      pipeline: middleware.api,
+      apiToken: options.apiToken, maxBodyBytes: options.maxBodyBytes, logger, observe: observers.http,
+      traceCall: tracing && ((req, res) => traceHttpApiCall(tracing, req, res)),
     });
     this.httpPort = await this.httpServer.listen(options.httpPort, options.listenAddresses);
     logger.info(`HTTP API listening on port ${this.httpPort}`);
@@ -147,11 +182,16 @@ export class Sidecar implements SidecarIntrospection {
       routes: (router) => routeDaprService(router, grpcMethods, logger),
       // gRPC proxying: calls for other services, routed by their `dapr-app-id` metadata.
       unknownService: (req, res) => proxy.fromApp(req, res),
-      apiToken: options.apiToken, maxBodyBytes: options.maxBodyBytes, enableApiLogging: options.enableApiLogging, logger,
+      traceCall: tracing && ((req, res) => traceGrpcApiCall(tracing, req, res)),
+      apiToken: options.apiToken, maxBodyBytes: options.maxBodyBytes, logger, interceptors: tracing ? [...observers.grpc, grpcSpanAttributes()] : observers.grpc,
     });
     this.grpcPort = await this.grpcServer.listen(options.grpcPort, options.listenAddresses);
     logger.info(`gRPC API listening on port ${this.grpcPort}`);
-    this.internalServer = new InternalServer(invoke, logger, (req, res) => proxy.fromSidecar(req, res));
+    this.internalServer = new InternalServer(invoke, logger, (req, res) => {
+      if (tracing) traceProxiedGrpcCall(tracing, req, res);
+      proxy.fromSidecar(req, res);
+    },
+      tracing && ((req, res) => traceInternalInvocation(tracing, req, res, options.appId)));
     this.internalPort = await this.internalServer.listen(options.internalPort);
     this.register();
     this.readiness.advance('outbound-ready');
@@ -269,6 +309,8 @@ export class Sidecar implements SidecarIntrospection {
     await Promise.all(this.blocks.map((block) => block.close?.().catch(() => undefined)));
     await Promise.all([this.host.closeAll(), this.appChannel?.close(), this.invokeService?.close(), this.metrics?.close()]);
     this.localRegistry?.close();
+    // Last, so the spans of the calls the drain waited for are sent too.
+    await this.tracing?.shutdown();
     this.readiness.advance('stopped');
     this.markStopped();
   }

@@ -202,7 +202,8 @@ export function launchPair(spec: PairSpec, printer: StatusPrinter): LaunchedPair
       void finish({ kind: 'app-exited', exit });
     });
     if (started.pid === undefined) return;
-    await recordMetadata(spec, { appPID: String(started.pid), appCommand: spec.command.join(' ') }, printer, abort.signal);
+    // appPID last: `outrigger list` treats a row with an app pid as complete, so the command must be there by then.
+    await recordMetadata(spec, { appCommand: spec.command.join(' '), appPID: String(started.pid) }, printer, abort.signal);
   };
   void startApp().catch((error: unknown) => printer.failure(`starting ${spec.appId} failed: ${errorMessage(error)}`));
 

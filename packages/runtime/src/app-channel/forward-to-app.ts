@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import type { AppChannel, CallerIdentity } from './app-channel.js';
-import { limitedRequestBody } from './http-forwarder.js';
+import { relayAnswer, smallOrStreamedBody } from './http-forwarder.js';
 import { forwardableHeaders } from './proxy-headers.js';
 
 /**
@@ -21,14 +20,8 @@ export async function forwardToApp(
     path: queryAt < 0 ? pathAndQuery : pathAndQuery.slice(0, queryAt),
     query: queryAt < 0 ? undefined : pathAndQuery.slice(queryAt + 1),
     headers: forwardableHeaders(req.headers, dropHeaders),
-    body: limitedRequestBody(req, verb, maxBodyBytes),
+    body: await smallOrStreamedBody(req, verb, maxBodyBytes),
     identity,
   });
-  try {
-    res.writeHead(response.status, forwardableHeaders(response.headers));
-  } catch (error) {
-    response.body.destroy();
-    throw error;
-  }
-  await pipeline(response.body, res);
+  await relayAnswer(response.status, response.headers, response.body, res);
 }

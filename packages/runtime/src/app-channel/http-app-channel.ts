@@ -9,6 +9,7 @@ import type {
   AppChannel, AppInvokeRequest, AppInvokeResponse, AppSubscriptions, BulkTopicEventDelivery, InputBindingTarget, TopicEventDelivery,
 } from './app-channel.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
+import type { AppCall, AppCallPipeline, AppReply } from '../middleware/app-exchange.js';
 import { bindingEventHeaders, bindingRefusal } from './http-binding-wire.js';
 
 export type { CallerIdentity } from './app-channel.js';
@@ -22,6 +23,8 @@ export interface HttpAppChannelOptions {
   readonly maxBodyBytes: number;
   /** For what the app answers that is worth a line but not an error (a refused subscription list). */
   readonly logger?: Logger;
+  /** The Configuration's `appHttpPipeline`: every call to the app (invocations, deliveries, probes) runs through it. */
+  readonly pipeline?: AppCallPipeline | undefined;
 }
 
 /** An answer from the app, read whole. */
@@ -63,17 +66,19 @@ export class HttpAppChannel implements AppChannel {
     const path = request.query === undefined ? request.path : `${request.path}?${request.query}`;
     return new Promise((resolve, reject) => {
       this.gate.run(async () => {
-        let response: Dispatcher.ResponseData;
+        let response: Dispatcher.ResponseData | AppReply;
         try {
-          response = await this.agent.request({
-            origin: this.origin, path, method: request.verb as Dispatcher.HttpMethod, headers, body: request.body ?? null,
-            ...(request.signal ? { signal: request.signal } : {}),
-          });
+          response = this.options.pipeline
+            ? await this.options.pipeline({ method: request.verb, path, headers, body: request.body }, (call) => this.send(call, request.signal))
+            : await this.agent.request({
+              origin: this.origin, path, method: request.verb as Dispatcher.HttpMethod, headers, body: request.body ?? null,
+              ...(request.signal ? { signal: request.signal } : {}),
+            });
         } catch (error) {
           reject(error);
           return;
         }
-        resolve({ status: response.statusCode, headers: response.headers as Record<string, string | string[] | undefined>, body: response.body });
+        resolve({ status: 'status' in response ? response.status : response.statusCode, headers: response.headers as Record<string, string | string[] | undefined>, body: response.body });
         await finished(response.body).catch(() => undefined);
       }).catch(reject);
     });
@@ -88,12 +93,25 @@ export class HttpAppChannel implements AppChannel {
     const allHeaders: Record<string, string> = { ...headers };
     if (this.options.appApiToken) allHeaders['dapr-api-token'] = this.options.appApiToken;
     return this.gate.run(async () => {
+      if (this.options.pipeline) {
+        const reply = await this.options.pipeline({ method, path, headers: allHeaders, body }, (call) => this.send(call, signal));
+        return { status: reply.status, headers: reply.headers, body: Buffer.concat(await reply.body.toArray() as Buffer[]) };
+      }
       const response = await this.agent.request({
         origin: this.origin, path, method: method as Dispatcher.HttpMethod, headers: allHeaders, body: body ?? null, ...(signal ? { signal } : {}),
       });
       const bytes = Buffer.from(await response.body.arrayBuffer());
       return { status: response.statusCode, headers: response.headers as Record<string, string | string[] | undefined>, body: bytes };
     });
+  }
+
+  /** One HTTP call to the app, as the end of `invokeMethod` and of the `appHttpPipeline`. */
+  private async send(call: AppCall, signal: AbortSignal | undefined): Promise<AppReply> {
+    const response = await this.agent.request({
+      origin: this.origin, path: call.path, method: call.method as Dispatcher.HttpMethod, headers: call.headers, body: call.body ?? null,
+      ...(signal ? { signal } : {}),
+    });
+    return { status: response.statusCode, headers: response.headers as Record<string, string | string[] | undefined>, body: response.body };
   }
 
   /** POSTs the CloudEvent to the route (pubsub/delivery.ts holds the HTTP form). */

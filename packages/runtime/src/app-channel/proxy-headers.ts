@@ -8,12 +8,17 @@ const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'trans
  * named in `drop` (for example `dapr-api-token`, which never leaves the sidecar).
  */
 export function forwardableHeaders(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>, drop: readonly string[] = []): Record<string, string | string[]> {
-  const connectionListed = String(headers.connection ?? '').toLowerCase().split(',').map((name) => name.trim()).filter(Boolean);
+  // Runs twice per invocation on each sidecar: no intermediate arrays, and the Connection header is only
+  // parsed when it names more than the usual keep-alive/close.
+  const connection = headers.connection;
+  const connectionListed = connection === undefined || connection === 'keep-alive' || connection === 'close' ? undefined
+    : String(connection).toLowerCase().split(',').map((name) => name.trim()).filter(Boolean);
   const result: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined) continue;
     const lower = name.toLowerCase();
-    if (hopByHop.has(lower) || connectionListed.includes(lower) || drop.includes(lower)) continue;
+    if (hopByHop.has(lower) || drop.includes(lower) || connectionListed?.includes(lower)) continue;
     result[lower] = value;
   }
   return result;

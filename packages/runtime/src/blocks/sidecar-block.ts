@@ -5,6 +5,7 @@ import type { AppChannel } from '../app-channel/app-channel.js';
 import type { ComponentHost, LoadedComponent } from '../components/component-host.js';
 import type { SidecarOptions } from '../options/sidecar-options.js';
 import type { LoadedResources } from '../resources/load-resources.js';
+import type { Resiliency } from '../resiliency/resiliency.js';
 
 /** What every building block gets from the sidecar. */
 export interface SidecarContext {
@@ -14,6 +15,8 @@ export interface SidecarContext {
   readonly resources: LoadedResources;
   /** Undefined when the sidecar runs with no app (no `--app-port`). */
   readonly appChannel: AppChannel | undefined;
+  /** The Resiliency policies; blocks put their inbound deliveries through them. */
+  readonly resiliency?: Resiliency;
 }
 
 /**

@@ -72,6 +72,11 @@ export class ComponentHost {
     return [...this.loaded.values()];
   }
 
+  /** Replaces each loaded component's instance by what `wrap` gives (resiliency policies around its calls). */
+  wrapInstances(wrap: (component: LoadedComponent) => Component): void {
+    for (const [name, component] of this.loaded) this.loaded.set(name, { ...component, instance: wrap(component) });
+  }
+
   ofBlock(block: string): LoadedComponent[] {
     return this.all().filter((component) => component.registration.block === block);
   }
@@ -95,7 +100,7 @@ export class ComponentHost {
     if (this.loaded.has(name)) throw fail('metadata.name', `a component named "${name}" is already loaded`);
     let registration: ComponentRegistration;
     try {
-      registration = this.options.registry.resolve(resource.spec.type, resource.spec.version);
+      registration = await this.options.registry.load(resource.spec.type, resource.spec.version);
     } catch (error) {
       throw fail('spec.type', errorMessage(error));
     }

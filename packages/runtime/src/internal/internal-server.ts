@@ -26,7 +26,12 @@ export class InternalServer {
   private readonly http2: Http2Server;
   private readonly sessions = new Set<ServerHttp2Session>();
 
-  constructor(private readonly invoke: InvokeService, private readonly logger: Logger, proxied?: ProxiedCallHandler) {
+  /**
+   * @param traceCall starts the trace span of an arriving HTTP invocation (when tracing is on), before it
+   * goes on to the app
+   */
+  constructor(private readonly invoke: InvokeService, private readonly logger: Logger, proxied?: ProxiedCallHandler,
+    private readonly traceCall?: (req: IncomingMessage, res: ServerResponse) => void) {
     this.http1 = createServer({ keepAliveTimeout: 65_000 }, (req, res) => this.invocation(req, res));
     this.http2 = createHttp2Server({}, (req, res) => {
       if (proxied && String(req.headers['content-type'] ?? '').startsWith('application/grpc')) {
@@ -91,6 +96,7 @@ export class InternalServer {
   private invocation(req: IncomingMessage, res: ServerResponse): void {
     const caller = String(req.headers[callerHeaders.appId] ?? '');
     const namespace = String(req.headers[callerHeaders.namespace] ?? '');
+    this.traceCall?.(req, res);
     this.invoke.invokeLocal(req, res, req.url ?? '/', caller, namespace).catch((error: unknown) => {
       if (!isDaprError(error)) this.logger.warn(`internal invocation from ${caller} failed: ${errorMessage(error)}`);
       if (!req.complete) req.resume();

@@ -40,7 +40,7 @@ export const sidecarFlags: readonly FlagSpec[] = [
   supported('log-as-json', 'boolean', 'Write logs as JSON with Dapr\'s field names', { default: false }),
   supported('dapr-http-max-request-size', 'integer', 'Largest request body in MB', { default: 4 }),
   supported('max-body-size', 'string', 'Largest request body as a quantity (4Mi, 512Ki); wins over dapr-http-max-request-size'),
-  supported('enable-api-logging', 'boolean', 'Log every API call', { default: false }),
+  supported('enable-api-logging', 'boolean', 'Log every API call; when not given, the Configuration\'s spec.logging.apiLogging.enabled decides'),
   supported('dapr-graceful-shutdown-seconds', 'integer', 'Seconds to wait for in-flight work on shutdown', { default: 5 }),
   supported('mode', 'string', 'Runtime mode; only standalone is supported', { default: 'standalone' }),
   supported('enable-app-health-check', 'boolean', 'Probe the app\'s health; when it turns unhealthy, inbound work pauses until it recovers', { default: false }),

@@ -19,7 +19,8 @@ export interface SidecarOptions {
   readonly logLevel: LogLevel;
   readonly logAsJson: boolean;
   readonly maxBodyBytes: number;
-  readonly enableApiLogging: boolean;
+  /** `--enable-api-logging`; undefined when not given, so the Configuration's `spec.logging.apiLogging.enabled` decides. */
+  readonly enableApiLogging: boolean | undefined;
   readonly gracefulShutdownMs: number;
   readonly namespace: string;
   /** `DAPR_API_TOKEN`: when set, API calls must carry it. */
@@ -98,7 +99,7 @@ export function resolveSidecarOptions(raw: Readonly<Record<string, RawValue>>, e
     logLevel: logLevel as LogLevel,
     logAsJson: Boolean(get('log-as-json')),
     maxBodyBytes: maxBodyBytes(raw),
-    enableApiLogging: Boolean(get('enable-api-logging')),
+    enableApiLogging: get('enable-api-logging') === undefined ? undefined : get('enable-api-logging') !== false && get('enable-api-logging') !== 'false',
     gracefulShutdownMs: integer(get('dapr-graceful-shutdown-seconds'), 'dapr-graceful-shutdown-seconds') * 1000,
     namespace: env.NAMESPACE ?? '',
     apiToken: nonEmpty(env.DAPR_API_TOKEN),

@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+import type { Socket } from 'node:net';
 import { constants, createServer, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { Code, ConnectError, type ConnectRouter, type Interceptor } from '@connectrpc/connect';
@@ -19,8 +21,11 @@ export interface GrpcApiServerOptions {
   readonly apiToken: string | undefined;
   /** Largest request message, from `--max-body-size`, as daprd's MaxRecvMsgSize. */
   readonly maxBodyBytes: number;
-  readonly enableApiLogging: boolean;
   readonly logger: Logger;
+  /** Run around every routed call, outermost first: metrics and the API log. */
+  readonly interceptors?: readonly Interceptor[] | undefined;
+  /** Starts the call's trace span (when tracing is on), before Connect reads the call's metadata. */
+  readonly traceCall?: ((req: Http2ServerRequest, res: Http2ServerResponse) => void) | undefined;
 }
 
 /** The metadata key that carries the API token, as in daprd. */
@@ -41,17 +46,17 @@ export class GrpcApiServer {
   private active = 0;
 
   constructor(private readonly options: GrpcApiServerOptions) {
-    const interceptors: Interceptor[] = [];
-    if (options.enableApiLogging) {
-      interceptors.push((next) => (request) => {
-        options.logger.info({ method: request.url.replace(/^https?:\/\/[^/]+/, '') }, 'gRPC API Called');
-        return next(request);
-      });
-    }
+    // Connect links every call's signal to this one: one listener per call in flight, many at a time.
+    setMaxListeners(0, this.shutdown.signal);
+    const interceptors = [...options.interceptors ?? []];
     this.handler = connectNodeAdapter({
       routes: options.routes,
       grpc: true, grpcWeb: false, connect: false,
       readMaxBytes: options.maxBodyBytes,
+      // Compressed requests are still read, but answers go out uncompressed, as daprd (grpc-go) answers a
+      // client that sent none: Connect would gzip every answer of 1 KiB or more that grpc-js says it
+      // accepts, and zlib was the largest cost of a 1 KB GetState (bench/).
+      compressMinBytes: Number.MAX_SAFE_INTEGER,
       shutdownSignal: this.shutdown.signal,
       interceptors,
       fallback: (req, res) => void this.unknown(req as Http2ServerRequest, res as Http2ServerResponse),
@@ -69,6 +74,9 @@ export class GrpcApiServer {
     let boundPort = port;
     for (const host of hosts) {
       const server = createServer({}, (req, res) => this.handle(req, res));
+      // node:http2 leaves Nagle's algorithm on (node:http turns it off): a small answer written in two
+      // pieces (headers, then data and trailers) then waits for the client's delayed ACK, ~40 ms per call.
+      server.on('connection', (socket: Socket) => socket.setNoDelay(true));
       server.on('session', (session) => {
         this.sessions.add(session);
         session.once('close', () => this.sessions.delete(session));
@@ -123,6 +131,7 @@ export class GrpcApiServer {
     }
     // The token stops here: it is never passed on to an app or another service.
     delete req.headers[apiTokenHeader];
+    this.options.traceCall?.(req, res);
     specEncodeGrpcMessage(res);
     this.handler(req, res);
   }

@@ -38,7 +38,7 @@ export function pubsubMethods(pubsub: PubSubApi, streams: StreamingSubscriptions
       seen.add(entry.entryId);
       return { entryId: entry.entryId, event: Buffer.from(entry.event), contentType: entry.contentType || undefined, metadata: entry.metadata };
     });
-    const failed = await pubsub.bulkPublish(request.pubsubName, request.topic, entries, request.metadata, traceHeader(context, 'traceparent'));
+    const failed = await pubsub.bulkPublish(request.pubsubName, request.topic, entries, request.metadata, traceHeader(context, 'traceparent'), traceHeader(context, 'tracestate'));
     // Partial failure is an answer, not an error, as in daprd.
     return { failedEntries: failed.map((entry) => ({ entryId: entry.entryId, error: entry.error })) };
   };

@@ -4,6 +4,8 @@ import FindMyWay from 'find-my-way';
 import { errorMessage, isDaprError, type Logger } from '@outrigger/kit';
 import { sendError } from './http-io.js';
 import type { RouteDefinition } from './route-types.js';
+import type { ApiPipeline } from '../../middleware/server-exchange.js';
+import type { HttpRequestObserver } from '../../observability/metrics-http-exchange.js';
 
 export interface HttpApiServerOptions {
   readonly routes: readonly RouteDefinition[];
@@ -11,10 +13,13 @@ export interface HttpApiServerOptions {
   readonly fallback: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   readonly apiToken: string | undefined;
   readonly maxBodyBytes: number;
-  readonly enableApiLogging: boolean;
   readonly logger: Logger;
-  /** Called when a response is finished, with the route template as `path` (bounded cardinality). */
-  readonly onRequestDone?: (method: string, path: string, status: number, elapsedMs: number) => void;
+  /** Metrics and API logs: called as each request arrives; what it returns is called with the route template once the response is finished. */
+  readonly observe?: HttpRequestObserver | undefined;
+  /** Starts the call's trace span (when tracing is on); the returned function ends it with the status and route template. */
+  readonly traceCall?: ((req: IncomingMessage, res: ServerResponse) => ((status: number, template: string) => void) | undefined) | undefined;
+  /** The Configuration's `httpPipeline`, run around routing; absent when none is declared (no cost then). */
+  readonly pipeline?: ApiPipeline | undefined;
 }
 
 /** The path label of requests no route matched: daprd's fallback is service invocation. */
@@ -84,14 +89,15 @@ export class HttpApiServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.active++;
-    const started = performance.now();
     let template = invocationPath;
+    const observed = this.options.observe?.(req, res);
+    const traced = this.options.traceCall?.(req, res);
     res.once('close', () => {
       this.active--;
-      this.options.onRequestDone?.(req.method ?? 'GET', template, res.statusCode, performance.now() - started);
+      traced?.(res.statusCode, template);
+      observed?.(template);
     });
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (this.options.enableApiLogging) this.options.logger.info({ method: req.method, path }, 'HTTP API Called');
     try {
       if (this.options.apiToken !== undefined && !(req.method === 'GET' && tokenExempt.has(path.replace(/\/+$/, '')))) {
         if (req.headers['dapr-api-token'] !== this.options.apiToken) {
@@ -101,6 +107,13 @@ export class HttpApiServer {
           res.end('invalid api token\n');
           return;
         }
+      }
+      // Health probes stay outside the pipeline as they stay outside the token: orchestrators carry neither.
+      if (this.options.pipeline !== undefined && !(req.method === 'GET' && tokenExempt.has(path.replace(/\/+$/, '')))) {
+        await this.runPipeline(req, res, this.options.pipeline, (found) => {
+          template = found;
+        });
+        return;
       }
       const found = this.router.find(req.method as FindMyWay.HTTPMethod, req.url ?? '/');
       if (found) {
@@ -113,5 +126,17 @@ export class HttpApiServer {
       if (!req.complete) req.resume();
       sendError(res, error);
     }
+  }
+
+  /** `httpPipeline`: the middleware run after the API token and before routing, as in daprd; a middleware may answer instead. */
+  private runPipeline(req: IncomingMessage, res: ServerResponse, pipeline: ApiPipeline, onTemplate: (template: string) => void): Promise<void> {
+    // Middleware cannot change the method or the target, so the route found now is the one taken, and a
+    // request a middleware refuses is still counted under its route.
+    const found = this.router.find(req.method as FindMyWay.HTTPMethod, req.url ?? '/');
+    if (found) onTemplate((found.store as { template?: string } | undefined)?.template ?? invocationPath);
+    return pipeline(req, res, async (request) => {
+      if (!found) return this.options.fallback(request, res);
+      await found.handler(request, res, found.params, found.store, found.searchParams);
+    });
   }
 }

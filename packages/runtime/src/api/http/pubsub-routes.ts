@@ -49,7 +49,7 @@ async function bulkPublish(pubsub: PubSubApi, context: RequestContext): Promise<
     const metadata = typeof entry.metadata === 'object' && entry.metadata !== null ? stringValues(entry.metadata as Record<string, unknown>) : {};
     return { entryId, event: eventBytes(entry.event, contentType), contentType, metadata };
   });
-  const failed = await pubsub.bulkPublish(pubsubName, topic, entries, queryMetadata(context.query), header(context, 'traceparent'));
+  const failed = await pubsub.bulkPublish(pubsubName, topic, entries, queryMetadata(context.query), header(context, 'traceparent'), header(context, 'tracestate'));
   if (failed.length === 0) {
     sendEmpty(context.res);
     return;

@@ -1,6 +1,7 @@
 import { DaprError, daprError, errorMessage } from '@outrigger/kit';
 import { BindingInvokeError, type BindingInvokeResponse } from '@outrigger/components-api';
 import type { ComponentHost } from '../../components/component-host.js';
+import { componentMetricsOf, timed } from '../../observability/metrics-components.js';
 import { findOutputBinding } from './binding-components.js';
 
 /** One output binding call as the API decoded it; `data` is already the JSON encoding of the request's `data`. */
@@ -35,7 +36,8 @@ export class BindingsApi {
       throw daprError('bindingInvoke', name, `binding ${name} does not support operation ${call.operation}. supported operations:${operations.join(' ')}`);
     }
     try {
-      return await binding.invoke({ operation: call.operation, data: call.data, metadata: call.metadata });
+      return await timed(() => binding.invoke({ operation: call.operation, data: call.data, metadata: call.metadata }),
+        (success, elapsedMs) => componentMetricsOf(this.host).outputBinding(name, call.operation, success, elapsedMs));
     } catch (error) {
       const failure = daprError('bindingInvoke', name, errorMessage(error));
       if (error instanceof BindingInvokeError) throw new OutputBindingError(failure, error.metadata);

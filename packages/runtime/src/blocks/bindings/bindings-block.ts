@@ -13,7 +13,7 @@ export function bindingsBlock(context: SidecarContext): SidecarBlock {
   const api = new BindingsApi(context.components);
   const input = new InputBindingRunner({
     components: context.components, appChannel: context.appChannel, logger: context.logger,
-    probeTimeoutMs, drainTimeoutMs: context.options.gracefulShutdownMs,
+    probeTimeoutMs, drainTimeoutMs: context.options.gracefulShutdownMs, resiliency: context.resiliency,
   });
   return {
     name: 'bindings',

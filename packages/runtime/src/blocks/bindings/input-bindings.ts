@@ -2,6 +2,7 @@ import { errorMessage, type Logger } from '@outrigger/kit';
 import type { BindingEvent, BindingReader, InputBinding } from '@outrigger/components-api';
 import type { AppChannel, InputBindingTarget } from '../../app-channel/app-channel.js';
 import type { ComponentHost, LoadedComponent } from '../../components/component-host.js';
+import type { Resiliency } from '../../resiliency/resiliency.js';
 import { inputBindings, inputRoute } from './binding-components.js';
 
 export interface InputBindingRunnerOptions {
@@ -12,19 +13,24 @@ export interface InputBindingRunnerOptions {
   readonly probeTimeoutMs: number;
   /** How long `stop` waits for deliveries in flight. */
   readonly drainTimeoutMs: number;
+  /** The binding components' inbound policies around each delivery; without it, one attempt. */
+  readonly resiliency?: Resiliency;
 }
 
 /**
  * Runs the input bindings the app subscribes to: asks the app (HTTP: `OPTIONS /{route}`, 2xx or 405
  * is wanted; gRPC: `ListInputBindings`), unless the component's `direction` names `input`; then hands
  * each event to the app (HTTP: `POST /{route}` with the raw bytes and the metadata as headers; gRPC:
- * `OnBindingEvent`). A refusal or an unreachable app rejects the component's handler; retrying is the
- * component's choice, as in daprd.
+ * `OnBindingEvent`). The component's inbound Resiliency policies run around each delivery; a refusal
+ * or an unreachable app that they do not overcome rejects the component's handler, which decides what
+ * comes next, as in daprd.
  */
 export class InputBindingRunner {
   private readonly readers: { name: string; reader: BindingReader }[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
+  /** Aborts waits between delivery retries on stop. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: InputBindingRunnerOptions) {}
 
@@ -47,6 +53,7 @@ export class InputBindingRunner {
   /** Stops every reader (no new deliveries), then waits for deliveries in flight, at most `drainTimeoutMs`. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     const readers = this.readers.splice(0);
     await Promise.all(readers.map(({ name, reader }) => reader.close().catch((error: unknown) => {
       this.options.logger.warn(`stopping input binding ${name} failed: ${errorMessage(error)}`);
@@ -99,7 +106,10 @@ export class InputBindingRunner {
 
   private deliver(channel: AppChannel, target: InputBindingTarget, event: BindingEvent): Promise<void> {
     if (this.stopped) return Promise.reject(new Error(`input binding ${target.name} is closed`));
-    const delivery = channel.deliverBindingEvent(target, event);
+    const policies = this.options.resiliency?.forComponentInbound(target.name, 'bindings');
+    const delivery = policies
+      ? policies.run(() => channel.deliverBindingEvent(target, event), { signal: this.stopping.signal })
+      : channel.deliverBindingEvent(target, event);
     this.inFlight.add(delivery);
     void delivery.catch(() => undefined).finally(() => this.inFlight.delete(delivery));
     return delivery;

@@ -4,6 +4,7 @@ import type {
   ConfigurationItem, ConfigurationItems, ConfigurationStore, ConfigurationSubscription, ConfigurationUpdate, ConfigurationUpdateHandler,
 } from '@outrigger/components-api';
 import type { AppChannel } from '../../app-channel/app-channel.js';
+import { componentMetricsOf, timed } from '../../observability/metrics-components.js';
 import type { ComponentHost } from '../../components/component-host.js';
 
 /** An item as Dapr's JSON shows it: empty value, version and metadata are left out (Go's `omitempty`). */
@@ -59,7 +60,7 @@ export class ConfigurationApi {
   async get(storeName: string, keys: readonly string[], metadata: Record<string, string>): Promise<ConfigurationItems> {
     const store = this.resolve(storeName);
     try {
-      return await store.get(keys, metadata);
+      return await timed(() => store.get(keys, metadata), (success, elapsedMs) => componentMetricsOf(this.host).configuration(storeName, 'get', success, elapsedMs));
     } catch (error) {
       throw daprError('configurationGet', goList(keys), storeName, errorMessage(error));
     }
@@ -96,7 +97,7 @@ export class ConfigurationApi {
     if (this.stopped) throw daprError('configurationSubscribe', goList(keys), storeName, 'the sidecar is shutting down');
     let subscription: ConfigurationSubscription;
     try {
-      subscription = await store.subscribe(keys, metadata, handler);
+      subscription = await timed(() => store.subscribe(keys, metadata, handler), (success, elapsedMs) => componentMetricsOf(this.host).configuration(storeName, 'subscribe', success, elapsedMs));
     } catch (error) {
       throw daprError('configurationSubscribe', goList(keys), storeName, errorMessage(error));
     }
@@ -113,7 +114,7 @@ export class ConfigurationApi {
     this.active.delete(id);
     entry.onEnd?.();
     try {
-      await entry.subscription.close();
+      await timed(() => entry.subscription.close(), (success, elapsedMs) => componentMetricsOf(this.host).configuration(storeName, 'unsubscribe', success, elapsedMs));
     } catch (error) {
       throw daprError('configurationUnsubscribe', id, errorMessage(error));
     }

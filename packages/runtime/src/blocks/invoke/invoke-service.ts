@@ -4,9 +4,12 @@ import { Agent, type Dispatcher } from 'undici';
 import { daprError, errorMessage, isDaprError, type Logger } from '@outrigger/kit';
 import type { AppChannel } from '../../app-channel/app-channel.js';
 import { forwardToApp } from '../../app-channel/forward-to-app.js';
-import { forwardHttp } from '../../app-channel/http-forwarder.js';
+import { relayAnswer, smallOrStreamedBody } from '../../app-channel/http-forwarder.js';
 import { forwardableHeaders } from '../../app-channel/proxy-headers.js';
 import type { LocalRegistry } from '../../nameresolution/local-registry.js';
+import { FailedAnswerError } from '../../resiliency/errors.js';
+import { readReplayable, type ReplayableBody } from '../../resiliency/replayable-body.js';
+import { Resiliency, type PolicyRunner } from '../../resiliency/resiliency.js';
 
 export interface InvokeServiceOptions {
   readonly appId: string;
@@ -17,6 +20,16 @@ export interface InvokeServiceOptions {
   readonly logger: Logger;
   /** Why calls into this sidecar's app are refused now (unhealthy app, drain); undefined when accepted. */
   readonly inboundRefusal?: () => 'not-ready' | 'unhealthy' | 'draining' | undefined;
+  /** Policies for calls to other apps; without it, only daprd's built-in service retries apply. */
+  readonly resiliency?: Resiliency;
+}
+
+/** The other app's sidecar could not be reached: daprd's gRPC Unavailable, which its built-in retries take. */
+class SidecarUnreachableError extends Error {
+  constructor(cause: unknown) {
+    super(errorMessage(cause), { cause });
+    this.name = 'SidecarUnreachableError';
+  }
 }
 
 /** An invocation read whole, as the gRPC InvokeService API makes it. */
@@ -51,8 +64,11 @@ export const callerHeaders = { appId: 'dapr-caller-app-id', namespace: 'dapr-cal
  */
 export class InvokeService {
   private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
+  private readonly resiliency: Resiliency;
 
-  constructor(private readonly options: InvokeServiceOptions) {}
+  constructor(private readonly options: InvokeServiceOptions) {
+    this.resiliency = options.resiliency ?? new Resiliency([], { logger: options.logger });
+  }
 
   /**
    * @param target `app`, `app.namespace`
@@ -127,29 +143,93 @@ export class InvokeService {
   }
 
   private async callRemote(request: BufferedInvokeRequest, appId: string, namespace: string, target: string): Promise<BufferedInvokeResponse> {
-    const candidates = this.options.registry.lookup(appId, namespace);
-    const chosen = candidates[Math.floor(Math.random() * candidates.length)];
-    if (!chosen) throw daprError('directInvokeAppNotFound', target, target);
+    const { runner, retryable, answersCanFail } = this.policiesFor(appId);
     const headers: Record<string, string> = { ...request.headers, [callerHeaders.appId]: this.options.appId, [callerHeaders.namespace]: this.options.namespace };
-    const answer = await this.agent.request({
-      origin: `http://${chosen.internalAddress}`, path: request.query === undefined ? request.path : `${request.path}?${request.query}`,
-      method: request.verb as Dispatcher.HttpMethod, headers, body: request.body,
-    });
-    const body = Buffer.from(await answer.body.arrayBuffer());
-    return { status: answer.statusCode, headers: answer.headers as Record<string, string | string[] | undefined>, body };
+    try {
+      return await runner.run(async ({ signal }) => {
+        const origin = this.chooseSidecar(appId, namespace, target);
+        const answer = await this.agent.request({
+          origin, path: request.query === undefined ? request.path : `${request.path}?${request.query}`,
+          method: request.verb as Dispatcher.HttpMethod, headers, body: request.body, signal,
+        }).catch((error: unknown) => {
+          throw new SidecarUnreachableError(error);
+        });
+        const body = Buffer.from(await answer.body.arrayBuffer());
+        const response = { status: answer.statusCode, headers: answer.headers as Record<string, string | string[] | undefined>, body };
+        if (answersCanFail && answer.statusCode >= 400) throw new FailedAnswerError(response, { http: answer.statusCode }, `the app answered ${answer.statusCode}`);
+        return response;
+      }, { retryable });
+    } catch (error) {
+      // The retries ran out on the app's own answer: the caller gets that answer, as from daprd.
+      if (error instanceof FailedAnswerError) return error.answer as BufferedInvokeResponse;
+      throw error;
+    }
   }
 
+  /**
+   * Streams the call to the other app's sidecar and its answer back. For retries, the request body is
+   * held in memory up to `replayBufferBytes`; a bigger body streams through once and is not retried.
+   * An answer that counts as failed (status 400 and up, when Resiliency policies apply to the app) is read whole,
+   * so a retry can replace it; the last one is what the caller gets.
+   */
   private async invokeRemote(req: IncomingMessage, res: ServerResponse, appId: string, namespace: string, pathAndQuery: string, target: string): Promise<void> {
-    const candidates = this.options.registry.lookup(appId, namespace);
-    if (candidates.length === 0) throw daprError('directInvokeAppNotFound', target, target);
-    const chosen = candidates[Math.floor(Math.random() * candidates.length)];
-    if (!chosen) throw daprError('directInvokeAppNotFound', target, target);
+    const method = req.method ?? 'GET';
     const headers = forwardableHeaders(req.headers, sidecarOnlyHeaders);
     headers[callerHeaders.appId] = this.options.appId;
     headers[callerHeaders.namespace] = this.options.namespace;
-    await forwardHttp(this.agent, {
-      origin: `http://${chosen.internalAddress}`, path: pathAndQuery, method: req.method ?? 'GET', headers, body: req, maxBodyBytes: this.options.maxBodyBytes,
-    }, res);
+    // A small body is read whole straight away (no stream in between); a bigger one as readReplayable says.
+    const incoming = await smallOrStreamedBody(req, method, this.options.maxBodyBytes);
+    const body: ReplayableBody = Buffer.isBuffer(incoming) ? { kind: 'buffered', bytes: incoming } : await readReplayable(incoming);
+    const { runner, retryable, answersCanFail } = this.policiesFor(appId);
+    // A caller that hangs up ends the attempt in flight and any retries still to come.
+    const callerGone = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) callerGone.abort(new Error('the caller closed the connection'));
+    };
+    res.once('close', onClose);
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await runner.run(async ({ signal }) => {
+        const origin = this.chooseSidecar(appId, namespace, target);
+        const answer = await this.agent.request({
+          origin, path: pathAndQuery, method: method as Dispatcher.HttpMethod, headers, signal,
+          body: body.kind === 'buffered' ? body.bytes : body.kind === 'streaming' ? body.stream : null,
+        }).catch((error: unknown) => {
+          throw new SidecarUnreachableError(error);
+        });
+        if (answersCanFail && answer.statusCode >= 400) {
+          const failed = { status: answer.statusCode, headers: answer.headers, body: Buffer.from(await answer.body.arrayBuffer()) };
+          throw new FailedAnswerError(failed, { http: answer.statusCode }, `the app answered ${answer.statusCode}`);
+        }
+        return answer;
+      }, { retryable: body.kind === 'streaming' ? () => false : retryable, signal: callerGone.signal });
+    } catch (error) {
+      if (!(error instanceof FailedAnswerError)) throw error;
+      const failed = error.answer as { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer };
+      res.writeHead(failed.status, forwardableHeaders(failed.headers));
+      res.end(failed.body);
+      return;
+    }
+    await relayAnswer(response.statusCode, response.headers as Record<string, string | string[] | undefined>, response.body, res);
+  }
+
+  /**
+   * The policies for calls to `appId`, as daprd chooses them: the app's Resiliency policies when any
+   * apply (its target entry, or Default* policies), under which failed answers count; else the built-in
+   * service retries, which only retry a sidecar that cannot be reached.
+   */
+  private policiesFor(appId: string): { runner: PolicyRunner; retryable: ((error: unknown) => boolean) | undefined; answersCanFail: boolean } {
+    const configured = this.resiliency.forApp(appId);
+    if (configured.configured) return { runner: configured, retryable: undefined, answersCanFail: true };
+    return { runner: this.resiliency.builtInServiceRunner(appId), retryable: (error) => error instanceof SidecarUnreachableError, answersCanFail: false };
+  }
+
+  /** One live instance of the app, chosen afresh for each attempt. @throws DaprError when none is registered */
+  private chooseSidecar(appId: string, namespace: string, target: string): string {
+    const candidates = this.options.registry.lookup(appId, namespace);
+    const chosen = candidates[Math.floor(Math.random() * candidates.length)];
+    if (!chosen) throw daprError('directInvokeAppNotFound', target, target);
+    return `http://${chosen.internalAddress}`;
   }
 }
 

@@ -2,6 +2,7 @@ import { daprError, errorMessage } from '@outrigger/kit';
 import { isBulkPublisher, type PubSub, type PublishRequest } from '@outrigger/components-api';
 import type { ComponentHost, LoadedComponent } from '../../components/component-host.js';
 import { buildEnvelope } from './cloud-event.js';
+import { componentMetricsOf, timed } from '../../observability/metrics-components.js';
 import { topicAllowed } from './topic-scopes.js';
 
 export interface PublishInput {
@@ -41,7 +42,7 @@ export class PubSubApi {
     const component = this.resolve(input.pubsubName, input.topic);
     const request = this.toRequest(component, input.topic, input.body, input.contentType, input.metadata, input.traceparent, input.tracestate);
     try {
-      await component.instance.publish(request);
+      await timed(() => component.instance.publish(request), (success, elapsedMs) => componentMetricsOf(this.host).pubsubEgress(component.name, input.topic, success, elapsedMs));
     } catch (error) {
       throw daprError('pubsubPublish', input.topic, input.pubsubName, errorMessage(error));
     }
@@ -51,11 +52,11 @@ export class PubSubApi {
    * Publishes every entry; entries are wrapped like single publishes unless rawPayload.
    * @returns the entries that failed, each with its error; the others were published.
    */
-  async bulkPublish(pubsubName: string, topic: string, entries: readonly BulkEntryInput[], metadata: Readonly<Record<string, string>>, traceparent?: string): Promise<{ entryId: string; error: string }[]> {
+  async bulkPublish(pubsubName: string, topic: string, entries: readonly BulkEntryInput[], metadata: Readonly<Record<string, string>>, traceparent?: string, tracestate?: string): Promise<{ entryId: string; error: string }[]> {
     const component = this.resolve(pubsubName, topic);
     const requests = entries.map((entry) => ({
       entryId: entry.entryId,
-      ...this.toRequest(component, topic, entry.event, entry.contentType, { ...metadata, ...entry.metadata }, traceparent, undefined),
+      ...this.toRequest(component, topic, entry.event, entry.contentType, { ...metadata, ...entry.metadata }, traceparent, tracestate),
     }));
     const pubsub = component.instance;
     if (isBulkPublisher(pubsub)) {

@@ -26,7 +26,7 @@ export function pubsubBlock(context: SidecarContext): SidecarBlock {
     routes: () => pubsubRoutes(api),
     grpc: () => pubsubMethods(api, streams),
     async startInbound() {
-      subscriptions = await discoverSubscriptions(context.appChannel, context.resources.subscriptions, logger);
+      subscriptions = await discoverSubscriptions(context.appChannel, context.resources.subscriptions, logger, context.resiliency);
       const channel = context.appChannel;
       if (!channel) {
         if (subscriptions.length > 0) logger.warn('subscriptions are declared but the sidecar has no app (no --app-port); nothing is delivered');
@@ -42,7 +42,8 @@ export function pubsubBlock(context: SidecarContext): SidecarBlock {
           logger.warn(`subscription to ${subscription.pubsubName}/${subscription.topic} is not allowed by the component's topic scopes`);
           continue;
         }
-        const subscriber = new TopicSubscriber(subscription, component.instance as PubSub, channel, logger);
+        const subscriber = new TopicSubscriber(subscription, component.instance as PubSub, channel, logger,
+          context.resiliency?.forComponentInbound(subscription.pubsubName, 'pubsub'));
         try {
           await subscriber.start();
           subscribers.push(subscriber);

@@ -1,19 +1,12 @@
-import { delay, errorMessage, type Logger } from '@outrigger/kit';
+import { errorMessage, type Logger } from '@outrigger/kit';
 import type { PubSub, PubSubMessage, PubSubSubscription } from '@outrigger/components-api';
 import type { AppChannel } from '../../app-channel/app-channel.js';
+import { FailedAnswerError } from '../../resiliency/errors.js';
+import { Resiliency, type PolicyRunner } from '../../resiliency/resiliency.js';
 import { BulkBatcher } from './bulk-batcher.js';
 import { readCloudEvent, wrapRawPayload, type CloudEvent } from './cloud-event.js';
 import type { DeliveryResult } from './delivery.js';
 import { Router, type Subscription } from './subscription-model.js';
-
-/** How often the sidecar itself retries a delivery before it gives up on the message. */
-export interface RetryPolicy {
-  readonly maxRetries: number;
-  readonly initialDelayMs: number;
-  readonly maxDelayMs: number;
-}
-
-export const defaultRetryPolicy: RetryPolicy = { maxRetries: 3, initialDelayMs: 200, maxDelayMs: 2_000 };
 
 /** Raised to hand a message back to the broker unacknowledged (retry later, or shutdown). */
 export class MessageNotHandledError extends Error {
@@ -24,9 +17,10 @@ export class MessageNotHandledError extends Error {
 }
 
 /**
- * Delivers one subscription's messages to the app: routing by rules, retries with back-off, the
- * dead-letter topic on drop or when retries run out, bulk batches when asked. On stop it fetches no
- * more, and messages in retry go back to the broker, never to the dead-letter topic.
+ * Delivers one subscription's messages to the app: routing by rules, the pub/sub component's inbound
+ * resiliency policies around each delivery (Outrigger's built-in retries when none apply), the
+ * dead-letter topic on drop or when the policies give up, bulk batches when asked. On stop it fetches
+ * no more, and messages in retry go back to the broker, never to the dead-letter topic.
  */
 export class TopicSubscriber {
   private readonly router: Router;
@@ -40,7 +34,8 @@ export class TopicSubscriber {
     /** The app channel, or any other sink of events (a gRPC streaming subscription). */
     private readonly channel: Pick<AppChannel, 'deliverTopicEvent' | 'deliverBulkTopicEvent'>,
     private readonly logger: Logger,
-    private readonly retry: RetryPolicy = defaultRetryPolicy,
+    /** The component's inbound policies; by default the built-in delivery retries. */
+    private readonly delivery: PolicyRunner = new Resiliency([], { logger }).forComponentInbound(subscription.pubsubName, 'pubsub'),
   ) {
     this.router = new Router(subscription);
   }
@@ -73,27 +68,38 @@ export class TopicSubscriber {
       this.logger.warn(`no route matches message ${event.id} on ${pubsubName}/${topic}; dropping it`);
       return;
     }
-    for (let attempt = 0; ; attempt++) {
+    if (this.subscription.bulkSubscribe) {
+      // Entries of a batch are not retried one by one: RETRY entries go back to the broker.
       const result = await this.deliver(path, event, message);
       if (result.outcome === 'success') return;
-      if (result.outcome === 'drop') {
-        this.logger.warn(`message ${event.id} on ${pubsubName}/${topic} dropped: ${result.detail}`);
+      if (result.outcome === 'drop') return this.drop(message, event, result.detail);
+      throw new MessageNotHandledError(result.detail);
+    }
+    let attempts = 0;
+    let result: DeliveryResult;
+    try {
+      result = await this.delivery.run(async () => {
+        attempts++;
+        const answer = await this.deliver(path, event, message);
+        if (answer.outcome === 'retry') throw new FailedAnswerError(answer, {}, answer.detail);
+        return answer;
+      }, { signal: this.stopping.signal });
+    } catch (error) {
+      const detail = errorMessage(error);
+      if (this.stopping.signal.aborted) throw new MessageNotHandledError(`not delivered before shutdown: ${detail}`);
+      if (this.subscription.deadLetterTopic) {
+        this.logger.warn(`message ${event.id} on ${pubsubName}/${topic} failed after ${attempts} deliveries (${detail}); sending it to ${this.subscription.deadLetterTopic}`);
         await this.deadLetter(message, event);
         return;
       }
-      if (this.stopping.signal.aborted) throw new MessageNotHandledError(`not delivered before shutdown: ${result.detail}`);
-      if (this.subscription.bulkSubscribe || attempt >= this.retry.maxRetries) {
-        if (this.subscription.deadLetterTopic && !this.subscription.bulkSubscribe) {
-          this.logger.warn(`message ${event.id} on ${pubsubName}/${topic} failed ${attempt + 1} times (${result.detail}); sending it to ${this.subscription.deadLetterTopic}`);
-          await this.deadLetter(message, event);
-          return;
-        }
-        throw new MessageNotHandledError(result.detail);
-      }
-      const wait = Math.min(this.retry.maxDelayMs, this.retry.initialDelayMs * 2 ** attempt);
-      this.logger.debug(`retrying message ${event.id} in ${wait} ms: ${result.detail}`);
-      await delay(wait, this.stopping.signal);
+      throw new MessageNotHandledError(detail);
     }
+    if (result.outcome === 'drop') await this.drop(message, event, result.detail);
+  }
+
+  private async drop(message: PubSubMessage, event: CloudEvent, detail: string): Promise<void> {
+    this.logger.warn(`message ${event.id} on ${this.subscription.pubsubName}/${this.subscription.topic} dropped: ${detail}`);
+    await this.deadLetter(message, event);
   }
 
   private deliver(path: string, event: CloudEvent, message: PubSubMessage): Promise<DeliveryResult> {

@@ -1,6 +1,7 @@
 import { daprError, DaprError, errorMessage } from '@outrigger/kit';
 import type { SecretData, SecretStore } from '@outrigger/components-api';
 import type { ComponentHost } from '../../components/component-host.js';
+import { componentMetricsOf, timed } from '../../observability/metrics-components.js';
 import type { SecretScopes } from './secret-scopes.js';
 
 /**
@@ -29,7 +30,7 @@ export class SecretsApi {
     const store = this.resolve(storeName);
     if (!this.scopes.isAllowed(storeName, key)) throw daprError('secretPermissionDenied', goQuoted(key), goQuoted(storeName));
     try {
-      return await store.getSecret({ name: key, metadata });
+      return await timed(() => store.getSecret({ name: key, metadata }), (success, elapsedMs) => componentMetricsOf(this.host).secret(storeName, 'get', success, elapsedMs));
     } catch (error) {
       if (error instanceof DaprError) throw error;
       throw daprError('secretGet', key, storeName, errorMessage(error));
@@ -44,7 +45,7 @@ export class SecretsApi {
     const store = this.resolve(storeName);
     let all: Readonly<Record<string, SecretData>>;
     try {
-      all = await store.bulkGetSecret({ metadata });
+      all = await timed(() => store.bulkGetSecret({ metadata }), (success, elapsedMs) => componentMetricsOf(this.host).secret(storeName, 'bulk_get', success, elapsedMs));
     } catch (error) {
       if (error instanceof DaprError) throw error;
       throw daprError('secretBulkGet', storeName, errorMessage(error));

@@ -4,6 +4,7 @@ import {
   type StateOptions, type StateQuery, type StateStore, type StoredState, type TransactionOperation,
 } from '@outrigger/components-api';
 import type { ComponentHost } from '../../components/component-host.js';
+import { componentMetricsOf, timed, type StateOperation } from '../../observability/metrics-components.js';
 import { createKeyPrefixer, type KeyPrefixer } from './key-prefix.js';
 
 /** One item of a save request, with its value already encoded as the bytes to store. */
@@ -47,6 +48,11 @@ export class StateApi {
 
   constructor(private readonly host: ComponentHost, private readonly appId: string, private readonly namespace: string) {}
 
+  /** Runs one call on the store, counted in `dapr_component_state_*` when metrics are on. */
+  private measured<T>(storeName: string, operation: StateOperation, work: () => Promise<T>): Promise<T> {
+    return timed(work, (success, elapsedMs) => componentMetricsOf(this.host).state(storeName, operation, success, elapsedMs));
+  }
+
   /** @throws DaprError when no store or no store of that name is loaded. */
   resolve(storeName: string): ResolvedStore {
     const stores = this.host.ofBlock('state');
@@ -65,7 +71,7 @@ export class StateApi {
     const { store, keys } = this.resolve(storeName);
     const storedKey = keys.toStored(key);
     try {
-      return await store.get({ key: storedKey, metadata, options: consistency ? { consistency: consistency as StateOptions['consistency'] } : {} });
+      return await this.measured(storeName, 'get', () => store.get({ key: storedKey, metadata, options: consistency ? { consistency: consistency as StateOptions['consistency'] } : {} }));
     } catch (error) {
       throw daprError('stateGet', key, storeName, errorMessage(error));
     }
@@ -77,20 +83,22 @@ export class StateApi {
       if (!item.key) throw daprError('stateKeyMissing');
       return { key: keys.toStored(item.key), value: item.value, etag: emptyToUndefined(item.etag), metadata: item.metadata, options: item.options };
     });
-    for (const request of requests) {
-      try {
-        await store.set({ ...request, options: checkOptions(request.options) });
-      } catch (error) {
-        throw mapWriteError(error, 'save', storeName, request.key);
+    await this.measured(storeName, 'set', async () => {
+      for (const request of requests) {
+        try {
+          await store.set({ ...request, options: checkOptions(request.options) });
+        } catch (error) {
+          throw mapWriteError(error, 'save', storeName, request.key);
+        }
       }
-    }
+    });
   }
 
   async delete(storeName: string, key: string, etag: string | undefined, metadata: Record<string, string>, options: RawStateOptions): Promise<void> {
     const { store, keys } = this.resolve(storeName);
     const storedKey = keys.toStored(key);
     try {
-      await store.delete({ key: storedKey, etag: emptyToUndefined(etag), metadata, options: checkOptions(options) });
+      await this.measured(storeName, 'delete', () => store.delete({ key: storedKey, etag: emptyToUndefined(etag), metadata, options: checkOptions(options) }));
     } catch (error) {
       throw mapWriteError(error, 'delete', storeName, key);
     }
@@ -115,7 +123,7 @@ export class StateApi {
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(width, Math.max(1, keyList.length)) }, worker));
+    await this.measured(storeName, 'bulk_get', () => Promise.all(Array.from({ length: Math.min(width, Math.max(1, keyList.length)) }, worker)));
     return results;
   }
 
@@ -139,7 +147,7 @@ export class StateApi {
     });
     if (prepared.length === 0) return;
     try {
-      await store.transact(prepared, metadata);
+      await this.measured(storeName, 'transaction', () => store.transact(prepared, metadata));
     } catch (error) {
       throw daprError('stateTransaction', errorMessage(error));
     }
@@ -150,7 +158,7 @@ export class StateApi {
     const { store, keys } = this.resolve(storeName);
     if (!isQueryable(store)) throw daprError('stateQueryUnsupported');
     try {
-      const response = await store.query(query, keys.prefix);
+      const response = await this.measured(storeName, 'query', () => store.query(query, keys.prefix));
       const results = response.results.map((item) => ({ key: keys.fromStored(item.key), value: item.value, etag: item.etag }));
       return response.token === undefined ? { results } : { results, token: response.token };
     } catch (error) {
