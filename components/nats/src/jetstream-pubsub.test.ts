@@ -97,6 +97,24 @@ if (skip) {
       await pubsub.close();
     });
 
+    it('sidecars sharing a durable consumer take turns on a burst in parallel mode', async () => {
+      const name = topic('compete');
+      const durable = `compete-${run}`;
+      const members = [await open({ durableName: durable, concurrency: 'parallel' }), await open({ durableName: durable, concurrency: 'parallel' })];
+      const shares = members.map(() => new Set<string>());
+      for (const [index, member] of members.entries()) {
+        await member.subscribe({ topic: name }, async (message) => {
+          shares[index]!.add(text(message));
+        });
+      }
+      const publisher = await open({});
+      await Promise.all(Array.from({ length: 100 }, (_, n) => publisher.publish({ topic: name, data: bytes(`m-${n}`) })));
+      const union = (): number => new Set(shares.flatMap((share) => [...share])).size;
+      await waitFor('all 100 messages', () => union() === 100, 10_000);
+      assert.ok(shares.every((share) => share.size > 0), `both members got messages: ${shares.map((share) => share.size).join(' + ')}`);
+      await Promise.all([...members, publisher].map((pubsub) => pubsub.close()));
+    });
+
     it('without durableName, an ephemeral consumer reads the stream from deliverPolicy', async () => {
       const name = topic('ephemeral');
       const publisher = await open({});

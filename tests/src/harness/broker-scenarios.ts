@@ -29,6 +29,13 @@ export function ledger(file: string): { unique: Set<string>; duplicates: number 
   return { unique, duplicates: ids.length - unique.size };
 }
 
+/** The topics a sidecar's metadata endpoint lists as subscribed. */
+async function subscribedTopics(sidecar: SidecarHandle): Promise<string[]> {
+  const response = await call('GET', `${sidecar.baseUrl}/v1.0/metadata`);
+  const subscriptions = (response.json() as { subscriptions?: { topic: string }[] }).subscriptions ?? [];
+  return subscriptions.map((subscription) => subscription.topic);
+}
+
 /** Starts and stops the sidecars of one test file; every sidecar gets its own resources folder. */
 export class BrokerApps {
   private readonly running: SidecarHandle[] = [];
@@ -120,15 +127,19 @@ export function brokerScenarios(broker: BrokerUnderTest, apps: () => BrokerApps,
     const topic = await broker.topic('compete');
     const group = `workers-${run}`;
     const files = [join(dir(), 'worker-a.ledger'), join(dir(), 'worker-b.ledger')];
+    const workerTopic = broker.groupTopic(topic, group);
     for (const [index, file] of files.entries()) {
-      await apps().subscriber(broker.groupMembersShareAppId ? group : `${group}-${index}`, broker.groupTopic(topic, group), file);
+      const worker = await apps().subscriber(broker.groupMembersShareAppId ? group : `${group}-${index}`, workerTopic, file);
+      // A worker whose sidecar never subscribed (its app unreachable, discovery failed) would leave every message to the other.
+      await waitFor(`worker ${index} subscribed to ${workerTopic}`, async () => (await subscribedTopics(worker)).includes(workerTopic), 30_000, 50)
+        .catch((error: Error) => assert.fail(`${error.message}\n${apps().outputs()}`));
     }
     const publisher = await apps().publisher(`pub-compete-${run}`, topic, 200, 'compete');
     assert.equal(await publisher.process.exited, 0, publisher.process.output);
     const union = (): Set<string> => new Set(files.flatMap((file) => [...ledger(file).unique]));
     await waitFor('every message in one of the workers', () => union().size === 200, 60_000, 100);
     const shares = files.map((file) => ledger(file).unique.size);
-    assert.ok(shares.every((share) => share > 0), `both workers got messages: ${shares.join(' + ')}`);
+    assert.ok(shares.every((share) => share > 0), `both workers got messages: ${shares.join(' + ')}\n${apps().outputs()}`);
     assert.ok(shares.reduce((sum, share) => sum + share, 0) < 400, `the workers split the messages rather than each getting all: ${shares.join(' + ')}`);
   });
 
