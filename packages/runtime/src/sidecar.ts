@@ -3,9 +3,6 @@ import { join } from 'node:path';
 import { createLogger, delay, errorMessage, type Logger } from '@outrigger/kit';
 import type { ComponentRegistry, StateStore } from '@outrigger/components-api';
 import { GrpcApiServer } from './api/grpc/grpc-api-server.js';
-import { routeDaprService, type DaprMethods } from './api/grpc/dapr-service.js';
-import { invokeMethods } from './api/grpc/invoke-method.js';
-import { metadataMethods } from './api/grpc/metadata-methods.js';
 import { HttpApiServer } from './api/http/http-api-server.js';
 import { handleInvocation } from './api/http/invoke-routes.js';
 import { lifecycleRoutes } from './api/http/lifecycle-routes.js';
@@ -26,9 +23,7 @@ import { attachComponentMetrics } from './observability/metrics-components.js';
 import { httpClientTargets } from './observability/metrics-http-client.js';
 import { apiObservers } from './observability/metrics-api-observers.js';
 import { MetricsAppChannel } from './observability/metrics-app-channel.js';
-import { SidecarTracing } from './observability/tracing.js';
-import { grpcSpanAttributes, traceGrpcApiCall, traceHttpApiCall, traceInternalInvocation, traceProxiedGrpcCall } from './observability/tracing-api.js';
-import { TracingAppChannel } from './observability/tracing-app-channel.js';
+import type { SidecarTracing } from './observability/tracing.js';
 import { tracingSettings } from './observability/tracing-config.js';
 import { Readiness } from './lifecycle/readiness.js';
 import { AppLifecycle } from './lifecycle/app-lifecycle.js';
@@ -140,12 +135,14 @@ export class Sidecar implements SidecarIntrospection {
     });
 
     const tracingConfig = tracingSettings(this.resources.configurations);
-    const tracing = tracingConfig ? await SidecarTracing.create(tracingConfig, options.appId, logger) : undefined;
-    this.tracing = tracing;
+    // Imported only when tracing is on: these modules load @opentelemetry/api.
+    const traced = tracingConfig && await import('./observability/tracing-hooks.js')
+      .then(async (hooks) => ({ hooks, tracing: await hooks.SidecarTracing.create(tracingConfig, options.appId, logger) }));
+    this.tracing = traced?.tracing;
 
     this.localRegistry = new LocalRegistry(join(options.homeDir, 'registry.db'));
-    const appChannel = createAppChannel(options, logger, middleware.app);
-    this.appChannel = tracing && appChannel ? new TracingAppChannel(appChannel, tracing) : appChannel;
+    const appChannel = await createAppChannel(options, logger, middleware.app);
+    this.appChannel = traced && appChannel ? new traced.hooks.TracingAppChannel(appChannel, traced.tracing) : appChannel;
     if (this.metrics && this.appChannel) this.appChannel = new MetricsAppChannel(this.appChannel, this.metrics.components);
     this.invokeService = new InvokeService({
       appId: options.appId, namespace: options.namespace, appChannel: this.appChannel, registry: this.localRegistry,
@@ -167,7 +164,7 @@ export class Sidecar implements SidecarIntrospection {
       fallback: (req, res) => handleInvocation(invoke, req, res),
       pipeline: middleware.api,
       apiToken: options.apiToken, maxBodyBytes: options.maxBodyBytes, logger, observe: observers.http,
-      traceCall: tracing && ((req, res) => traceHttpApiCall(tracing, req, res)),
+      traceCall: traced && ((req, res) => traced.hooks.traceHttpApiCall(traced.tracing, req, res)),
     });
     this.httpPort = await this.httpServer.listen(options.httpPort, options.listenAddresses);
     logger.info(`HTTP API listening on port ${this.httpPort}`);
@@ -177,24 +174,33 @@ export class Sidecar implements SidecarIntrospection {
       app: options.appPort === undefined ? undefined : { address: options.appChannelAddress, port: options.appPort },
     });
     this.grpcProxy = proxy;
-    const grpcMethods: DaprMethods = Object.assign({}, ...this.blocks.map((block) => block.grpc?.() ?? {}), invokeMethods(invoke), metadataMethods(this));
     this.grpcServer = new GrpcApiServer({
-      routes: (router) => routeDaprService(router, grpcMethods, logger),
+      // The Dapr service's handler (Connect, the protos, the blocks' methods) loads when first needed (see GrpcApiServer).
+      loadHandler: async (hooks) => {
+        const [{ daprGrpcHandler }, interceptors] = await Promise.all([import('./api/grpc/dapr-grpc-handler.js'), observers.grpc()]);
+        return daprGrpcHandler({
+          blocks: this.blocks, invoke, introspection: this, maxBodyBytes: options.maxBodyBytes, logger,
+          interceptors: traced ? [...interceptors, traced.hooks.grpcSpanAttributes()] : interceptors,
+        }, hooks);
+      },
       // gRPC proxying: calls for other services, routed by their `dapr-app-id` metadata.
       unknownService: (req, res) => proxy.fromApp(req, res),
-      traceCall: tracing && ((req, res) => traceGrpcApiCall(tracing, req, res)),
-      apiToken: options.apiToken, maxBodyBytes: options.maxBodyBytes, logger, interceptors: tracing ? [...observers.grpc, grpcSpanAttributes()] : observers.grpc,
+      traceCall: traced && ((req, res) => traced.hooks.traceGrpcApiCall(traced.tracing, req, res)),
+      apiToken: options.apiToken, logger,
     });
     this.grpcPort = await this.grpcServer.listen(options.grpcPort, options.listenAddresses);
     logger.info(`gRPC API listening on port ${this.grpcPort}`);
     this.internalServer = new InternalServer(invoke, logger, (req, res) => {
-      if (tracing) traceProxiedGrpcCall(tracing, req, res);
+      if (traced) traced.hooks.traceProxiedGrpcCall(traced.tracing, req, res);
       proxy.fromSidecar(req, res);
     },
-      tracing && ((req, res) => traceInternalInvocation(tracing, req, res, options.appId)));
+      traced && ((req, res) => traced.hooks.traceInternalInvocation(traced.tracing, req, res, options.appId)));
     this.internalPort = await this.internalServer.listen(options.internalPort);
     this.register();
     this.readiness.advance('outbound-ready');
+    // An app that speaks gRPC nearly always calls the gRPC API as well, and its channel has loaded Connect
+    // already: load the rest now rather than on its first call (see GrpcApiServer).
+    if (this.appChannel?.protocol === 'grpc') this.grpcServer.preload();
     void lifecycle.waitForApp();
   }
 

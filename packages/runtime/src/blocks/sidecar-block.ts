@@ -27,8 +27,11 @@ export interface SidecarContext {
 export interface SidecarBlock {
   readonly name: string;
   routes?(): RouteDefinition[];
-  /** Its methods of the gRPC `dapr.proto.runtime.v1.Dapr` service, over the same block API as its routes. */
-  grpc?(): DaprMethods;
+  /**
+   * Its methods of the gRPC `dapr.proto.runtime.v1.Dapr` service, over the same block API as its routes;
+   * asked for on the first gRPC call, so the method modules (and Connect's) are imported only then.
+   */
+  grpc?(): Promise<DaprMethods>;
   /** Starts delivering work to the app (subscriptions, input bindings); called once the app is ready. */
   startInbound?(): Promise<void>;
   /** Stops taking new inbound work; called first on shutdown. */

@@ -1,11 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttp2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
-import { Code, ConnectError } from '@connectrpc/connect';
 import { errorMessage, isDaprError, type Logger } from '@outrigger/kit';
 import { callerHeaders, type InvokeService } from '../blocks/invoke/invoke-service.js';
 import { sendError } from '../api/http/http-io.js';
-import { writeGrpcError } from '../api/grpc/grpc-errors.js';
+import { GrpcCode, writeGrpcStatus } from '../api/grpc/grpc-status.js';
 
 /** Passes a proxied gRPC call (arriving over h2c from another sidecar) on to this sidecar's app. */
 export type ProxiedCallHandler = (req: Http2ServerRequest, res: Http2ServerResponse) => void;
@@ -39,7 +38,7 @@ export class InternalServer {
         return;
       }
       req.resume();
-      writeGrpcError(res, new ConnectError('the internal server takes only gRPC calls over HTTP/2', Code.Unimplemented));
+      writeGrpcStatus(res, GrpcCode.Unimplemented, 'the internal server takes only gRPC calls over HTTP/2');
     });
     this.http2.on('session', (session) => {
       this.sessions.add(session);

@@ -3,16 +3,19 @@ import { createLogger } from '@outrigger/kit';
 import type { SidecarOptions } from '../options/sidecar-options.js';
 import type { ConfigurationResource } from '../resources/resource-schemas.js';
 import { runtimeVersion } from '../version.js';
-import { grpcApiLog, httpApiLog } from './logging-api.js';
+import { httpApiLog } from './logging-api.js';
 import { apiLoggingSettings } from './logging-config.js';
-import { grpcServerMetrics } from './metrics-grpc.js';
 import { observeHttpRequests, type HttpRequestObserver, type ServedRequestSink } from './metrics-http-exchange.js';
 import type { SidecarMetrics } from './sidecar-metrics.js';
 
 /** What the API servers run around each call: metrics and the API log, each only when on. */
 export interface ApiObservers {
   readonly http: HttpRequestObserver | undefined;
-  readonly grpc: readonly Interceptor[];
+  /**
+   * The gRPC API's interceptors, built when its handler loads (the first gRPC call): their modules need
+   * Connect, which an HTTP-only sidecar never loads.
+   */
+  readonly grpc: () => Promise<readonly Interceptor[]>;
 }
 
 /**
@@ -24,16 +27,21 @@ export function apiObservers(options: SidecarOptions, configurations: readonly C
   const logging = apiLoggingSettings(options.enableApiLogging, configurations);
   const apiLogger = (scope: string) => createLogger({ scope, appId: options.appId, level: 'info', json: options.logAsJson, version: runtimeVersion });
   const httpSinks: ServedRequestSink[] = [];
-  const grpc: Interceptor[] = [];
-  if (metrics) {
-    httpSinks.push((served) => metrics.recordServerRequest(served));
-    grpc.push(grpcServerMetrics((call) => metrics.recordGrpcCall(call)));
-  }
-  if (logging.enabled) {
-    const httpLog = httpApiLog(logging, apiLogger('dapr.runtime.http-info'));
-    const grpcLog = grpcApiLog(logging, apiLogger('dapr.runtime.grpc.api-info'));
-    if (httpLog) httpSinks.push(httpLog);
-    if (grpcLog) grpc.push(grpcLog);
-  }
+  if (metrics) httpSinks.push((served) => metrics.recordServerRequest(served));
+  const httpLog = logging.enabled ? httpApiLog(logging, apiLogger('dapr.runtime.http-info')) : undefined;
+  if (httpLog) httpSinks.push(httpLog);
+  const grpc = async (): Promise<readonly Interceptor[]> => {
+    const interceptors: Interceptor[] = [];
+    if (metrics) {
+      const { grpcServerMetrics } = await import('./metrics-grpc.js');
+      interceptors.push(grpcServerMetrics((call) => metrics.recordGrpcCall(call)));
+    }
+    if (logging.enabled) {
+      const { grpcApiLog } = await import('./logging-grpc.js');
+      const grpcLog = grpcApiLog(logging, apiLogger('dapr.runtime.grpc.api-info'));
+      if (grpcLog) interceptors.push(grpcLog);
+    }
+    return interceptors;
+  };
   return { http: observeHttpRequests(httpSinks), grpc };
 }

@@ -2,10 +2,8 @@ import { setMaxListeners } from 'node:events';
 import type { Socket } from 'node:net';
 import { constants, createServer, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { Code, ConnectError, type ConnectRouter, type Interceptor } from '@connectrpc/connect';
-import { connectNodeAdapter } from '@connectrpc/connect-node';
-import { isDaprError, type Logger } from '@outrigger/kit';
-import { respecGrpcMessage, toConnectError, unauthenticated, writeGrpcError } from './grpc-errors.js';
+import { errorMessage, isDaprError, type Logger } from '@outrigger/kit';
+import { GrpcCode, respecGrpcMessage, writeGrpcStatus } from './grpc-status.js';
 
 /**
  * Handles a gRPC call for a service the server does not serve itself. The API token has been checked
@@ -13,17 +11,27 @@ import { respecGrpcMessage, toConnectError, unauthenticated, writeGrpcError } fr
  */
 export type UnknownServiceHandler = (req: Http2ServerRequest, res: Http2ServerResponse) => void | Promise<void>;
 
+/** Serves a call of the Dapr service: Connect's node adapter (dapr-grpc-handler.ts). */
+export type GrpcCallHandler = (req: Http2ServerRequest, res: Http2ServerResponse) => void;
+
+/** What the Dapr service's handler is built with: the server's shutdown signal and its route for other services. */
+export interface GrpcHandlerHooks {
+  /** Aborted on close: ends long-lived streams (subscriptions), which would otherwise hold the drain. */
+  readonly shutdownSignal: AbortSignal;
+  /** For calls the handler does not route; they go to `unknownService`. */
+  readonly fallback: GrpcCallHandler;
+}
+
 export interface GrpcApiServerOptions {
-  /** Registers the served services, e.g. `router.service(Dapr, impl)`. */
-  readonly routes: (router: ConnectRouter) => void;
+  /**
+   * Builds the handler of the Dapr service; called once, when first needed (see GrpcApiServer).
+   * Calls that arrive while it loads wait for that one load.
+   */
+  readonly loadHandler: (hooks: GrpcHandlerHooks) => Promise<GrpcCallHandler>;
   /** Calls for any other service; without it they answer UNIMPLEMENTED as a Go gRPC server does. */
   readonly unknownService?: UnknownServiceHandler | undefined;
   readonly apiToken: string | undefined;
-  /** Largest request message, from `--max-body-size`, as daprd's MaxRecvMsgSize. */
-  readonly maxBodyBytes: number;
   readonly logger: Logger;
-  /** Run around every routed call, outermost first: metrics and the API log. */
-  readonly interceptors?: readonly Interceptor[] | undefined;
   /** Starts the call's trace span (when tracing is on), before Connect reads the call's metadata. */
   readonly traceCall?: ((req: Http2ServerRequest, res: Http2ServerResponse) => void) | undefined;
 }
@@ -31,36 +39,39 @@ export interface GrpcApiServerOptions {
 /** The metadata key that carries the API token, as in daprd. */
 export const apiTokenHeader = 'dapr-api-token';
 
+/** The path prefix of the Dapr service's methods; every other path is another service's (proxying). */
+const daprServicePrefix = '/dapr.proto.runtime.v1.Dapr/';
+
 /**
  * The Dapr gRPC API server: one cleartext HTTP/2 (h2c) server per listen address. Connect's node adapter
  * speaks the gRPC protocol to grpc-js clients (`application/grpc`) and to Connect's gRPC transport
  * (`application/grpc+proto`) alike; calls for services it does not route go to `unknownService`.
  * The API token is checked for every call, routed or not.
+ *
+ * Why the handler loads late: Connect, @bufbuild/protobuf and Dapr's descriptors are the largest part
+ * of the runtime's module graph (15–25 MB of RSS, and most of the 0.6 s that deferring them saved at
+ * start-up on a busy 2-core machine), and a sidecar whose app only speaks HTTP never needs them. So
+ * the server binds its ports with node:http2 alone and starts importing the handler when the first
+ * client connects (a gRPC client usually connects before its first call), or when the sidecar's app
+ * speaks gRPC (sidecar.ts); calls that arrive meanwhile wait for that one load, their bodies buffered
+ * by their streams. The cost moves to the first call when it comes with its connection (measured:
+ * 0.4–0.7 s instead of 40–56 ms on that busy machine; later calls as before). Loading in the background
+ * right after ready was the alternative: no call would wait, but every sidecar would pay the memory
+ * and the CPU just as its app starts. Calls for other services (proxying) never wait: they do not go
+ * through Connect.
  */
 export class GrpcApiServer {
   private readonly servers: Http2Server[] = [];
   private readonly sessions = new Set<ServerHttp2Session>();
   /** Aborted on close: ends long-lived streams (subscriptions), which would otherwise hold the drain. */
   private readonly shutdown = new AbortController();
-  private readonly handler: (req: Http2ServerRequest, res: Http2ServerResponse) => void;
+  private handler: GrpcCallHandler | undefined;
+  private loading: Promise<GrpcCallHandler> | undefined;
   private active = 0;
 
   constructor(private readonly options: GrpcApiServerOptions) {
     // Connect links every call's signal to this one: one listener per call in flight, many at a time.
     setMaxListeners(0, this.shutdown.signal);
-    const interceptors = [...options.interceptors ?? []];
-    this.handler = connectNodeAdapter({
-      routes: options.routes,
-      grpc: true, grpcWeb: false, connect: false,
-      readMaxBytes: options.maxBodyBytes,
-      // Compressed requests are still read, but answers go out uncompressed, as daprd (grpc-go) answers a
-      // client that sent none: Connect would gzip every answer of 1 KiB or more that grpc-js says it
-      // accepts, and zlib was the largest cost of a 1 KB GetState (bench/).
-      compressMinBytes: Number.MAX_SAFE_INTEGER,
-      shutdownSignal: this.shutdown.signal,
-      interceptors,
-      fallback: (req, res) => void this.unknown(req as Http2ServerRequest, res as Http2ServerResponse),
-    }) as (req: Http2ServerRequest, res: Http2ServerResponse) => void;
   }
 
   /** Calls and streams open now; shutdown waits for them. */
@@ -78,6 +89,8 @@ export class GrpcApiServer {
       // pieces (headers, then data and trailers) then waits for the client's delayed ACK, ~40 ms per call.
       server.on('connection', (socket: Socket) => socket.setNoDelay(true));
       server.on('session', (session) => {
+        // A client is here: its calls will need the handler (see the class comment).
+        this.preload();
         this.sessions.add(session);
         session.once('close', () => this.sessions.delete(session));
       });
@@ -118,14 +131,8 @@ export class GrpcApiServer {
     const token = this.options.apiToken;
     if (token !== undefined) {
       const sent = req.headers[apiTokenHeader];
-      if (sent === undefined) {
-        writeGrpcError(res, unauthenticated('apiTokenMissing'));
-        endCall(req, res);
-        return;
-      }
-      if (sent !== token) {
-        writeGrpcError(res, unauthenticated('apiTokenInvalid'));
-        endCall(req, res);
+      if (sent === undefined || sent !== token) {
+        void this.refuse(req, res, sent === undefined ? 'apiTokenMissing' : 'apiTokenInvalid');
         return;
       }
     }
@@ -133,7 +140,49 @@ export class GrpcApiServer {
     delete req.headers[apiTokenHeader];
     this.options.traceCall?.(req, res);
     specEncodeGrpcMessage(res);
-    this.handler(req, res);
+    if (!req.url.startsWith(daprServicePrefix)) {
+      void this.unknown(req, res);
+      return;
+    }
+    const handler = this.handler;
+    if (handler) handler(req, res);
+    else void this.handleOnceLoaded(req, res);
+  }
+
+  /** Starts loading the Dapr service's handler now, if it has not started (a failure is logged by the calls that wait for it). */
+  preload(): void {
+    this.load().catch(() => undefined);
+  }
+
+  private load(): Promise<GrpcCallHandler> {
+    this.loading ??= this.options.loadHandler({
+      shutdownSignal: this.shutdown.signal,
+      fallback: (fallbackReq, fallbackRes) => void this.unknown(fallbackReq, fallbackRes),
+    }).then((handler) => (this.handler = handler));
+    return this.loading;
+  }
+
+  private async handleOnceLoaded(req: Http2ServerRequest, res: Http2ServerResponse): Promise<void> {
+    let handler: GrpcCallHandler;
+    try {
+      handler = await this.load();
+    } catch (error) {
+      this.options.logger.error({ err: error }, `the gRPC API cannot serve ${req.url}: loading its handler failed: ${errorMessage(error)}`);
+      req.resume();
+      writeGrpcStatus(res, GrpcCode.Internal, 'the gRPC API failed to load');
+      endCall(req, res);
+      return;
+    }
+    if (res.stream.closed || res.stream.destroyed) return;
+    handler(req, res);
+  }
+
+  /** Refuses a call for its API token with daprd's error; the error details need protobuf, so it loads here. */
+  private async refuse(req: Http2ServerRequest, res: Http2ServerResponse, kind: 'apiTokenMissing' | 'apiTokenInvalid'): Promise<void> {
+    const { unauthenticated, writeGrpcError } = await import('./grpc-errors.js');
+    if (res.stream.closed || res.stream.destroyed) return;
+    writeGrpcError(res, unauthenticated(kind));
+    endCall(req, res);
   }
 
   private async unknown(req: Http2ServerRequest, res: Http2ServerResponse): Promise<void> {
@@ -141,25 +190,21 @@ export class GrpcApiServer {
     if (!handler) {
       req.resume();
       const service = req.url.split('/')[1] ?? '';
-      writeGrpcError(res, new ConnectError(`unknown service ${service}`, Code.Unimplemented));
+      writeGrpcStatus(res, GrpcCode.Unimplemented, `unknown service ${service}`);
       endCall(req, res);
       return;
     }
     try {
       await handler(req, res);
     } catch (error) {
-      const failure = this.report(error, req.url);
-      if (res.headersSent) res.stream.close(0x2 /* INTERNAL_ERROR */);
+      // Rare (the proxy answers its own failures): the catalogue's status and details need grpc-errors.
+      const { toConnectError, writeGrpcError } = await import('./grpc-errors.js');
+      const failure = toConnectError(error);
+      // Neither a Dapr nor a Connect error (toConnectError returns those as they are, or converts a DaprError).
+      if (failure !== error && !isDaprError(error)) this.options.logger.error({ err: error, method: req.url }, `unexpected error in gRPC ${req.url}: ${failure.rawMessage}`);
+      if (res.headersSent) res.stream.close(constants.NGHTTP2_INTERNAL_ERROR);
       else writeGrpcError(res, failure);
     }
-  }
-
-  private report(error: unknown, method: string): ConnectError {
-    const failure = toConnectError(error);
-    if (!isDaprError(error) && !(error instanceof ConnectError)) {
-      this.options.logger.error({ err: error, method }, `unexpected error in gRPC ${method}: ${failure.rawMessage}`);
-    }
-    return failure;
   }
 }
 

@@ -3,6 +3,7 @@ import type { Http2ServerResponse } from 'node:http2';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { ConnectError, type Code } from '@connectrpc/connect';
 import { daprError, errorCatalogue, isDaprError, type DaprError, type ErrorKind } from '@outrigger/kit';
+import { writeGrpcStatus } from './grpc-status.js';
 
 /** The `domain` of every ErrorInfo Dapr sends. */
 export const errorInfoDomain = 'dapr.io';
@@ -70,44 +71,11 @@ export function unauthenticated(kind: Extract<ErrorKind, 'apiTokenMissing' | 'ap
 }
 
 /**
- * A `grpc-message` value as the gRPC spec encodes it: UTF-8 bytes outside printable ASCII, and `%`,
- * percent-encoded; everything else as is. grpc-js decodes with `decodeURI`, which leaves `%3A` or `%2C`
- * alone, so the `encodeURIComponent` form Connect writes would reach grpc-js clients garbled.
- */
-export function encodeGrpcMessage(message: string): string {
-  let encoded = '';
-  for (const byte of Buffer.from(message, 'utf8')) {
-    encoded += byte >= 0x20 && byte <= 0x7e && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return encoded;
-}
-
-/** Re-encodes a `grpc-message` header or trailer written with `encodeURIComponent` in the spec's form. */
-export function respecGrpcMessage<T extends Record<string, unknown>>(headers: T): T {
-  const value = headers['grpc-message'];
-  if (typeof value !== 'string') return headers;
-  let text = value;
-  try {
-    text = decodeURIComponent(value);
-  } catch {
-    // Not percent-encoded text: encode it as it is.
-  }
-  return { ...headers, 'grpc-message': encodeGrpcMessage(text) };
-}
-
-/**
- * Answers a call with a trailers-only gRPC response: HTTP 200, `grpc-status`, `grpc-message` and, when the
- * error has details, `grpc-status-details-bin` (a google.rpc.Status), as gRPC servers do before any message.
+ * Answers a call with a trailers-only gRPC response carrying the error's status, message and, when it has
+ * details, `grpc-status-details-bin` (a google.rpc.Status).
  */
 export function writeGrpcError(res: Http2ServerResponse, error: ConnectError): void {
-  const headers: Record<string, string> = {
-    'content-type': 'application/grpc',
-    'grpc-status': String(error.code),
-    'grpc-message': encodeGrpcMessage(error.rawMessage),
-  };
-  const details = encodeStatusDetails(error);
-  if (details) headers['grpc-status-details-bin'] = details;
-  res.stream.respond({ ':status': 200, ...headers }, { endStream: true });
+  writeGrpcStatus(res, error.code, error.rawMessage, encodeStatusDetails(error));
 }
 
 /** google.rpc.Status (code = 1, message = 2, repeated Any details = 3) in unpadded base64, or undefined without details. */

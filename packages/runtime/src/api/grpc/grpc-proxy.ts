@@ -1,9 +1,8 @@
 import { connect, constants, type ClientHttp2Session, type Http2ServerRequest, type Http2ServerResponse, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
-import { Code, ConnectError } from '@connectrpc/connect';
 import { errorMessage, type Logger } from '@outrigger/kit';
 import type { LocalRegistry } from '../../nameresolution/local-registry.js';
 import { callerHeaders, parseTarget } from '../../blocks/invoke/invoke-service.js';
-import { writeGrpcError } from './grpc-errors.js';
+import { failGrpcCall, GrpcCode } from './grpc-status.js';
 
 /** The metadata key that names the app a proxied gRPC call is for, as in daprd. */
 export const proxyAppIdHeader = 'dapr-app-id';
@@ -44,7 +43,7 @@ export class GrpcProxy {
     const target = headerText(req.headers[calleeHeader]) || headerText(req.headers[proxyAppIdHeader]);
     if (target === undefined || target === '') {
       req.resume();
-      failCall(res, new ConnectError(`failed to proxy request: required metadata ${calleeHeader} or ${proxyAppIdHeader} not found`, Code.Unknown));
+      failGrpcCall(res, GrpcCode.Unknown, `failed to proxy request: required metadata ${calleeHeader} or ${proxyAppIdHeader} not found`);
       return;
     }
     let appId: string;
@@ -53,7 +52,7 @@ export class GrpcProxy {
       ({ appId, namespace } = parseTarget(target, this.options.namespace));
     } catch {
       req.resume();
-      failCall(res, new ConnectError(`failed to proxy request: invalid app id ${target}`, Code.InvalidArgument));
+      failGrpcCall(res, GrpcCode.InvalidArgument, `failed to proxy request: invalid app id ${target}`);
       return;
     }
     const headers = forwardable(req.headers);
@@ -67,7 +66,7 @@ export class GrpcProxy {
     const chosen = pick(this.options.registry.lookup(appId, namespace));
     if (!chosen) {
       req.resume();
-      failCall(res, new ConnectError(`failed to proxy request: couldn't find service: ${target}`, Code.Unavailable));
+      failGrpcCall(res, GrpcCode.Unavailable, `failed to proxy request: couldn't find service: ${target}`);
       return;
     }
     this.forward(req, res, `http://${chosen.internalAddress}`, headers);
@@ -93,7 +92,7 @@ export class GrpcProxy {
     const app = this.options.app;
     if (!app) {
       req.resume();
-      failCall(res, new ConnectError(`failed to proxy request: app ${this.options.appId} has no app port`, Code.Unavailable));
+      failGrpcCall(res, GrpcCode.Unavailable, `failed to proxy request: app ${this.options.appId} has no app port`);
       return;
     }
     const refusal = this.options.inboundRefusal?.();
@@ -101,7 +100,7 @@ export class GrpcProxy {
       req.resume();
       // UNAVAILABLE, so the caller may retry (another instance, or later).
       const reason = refusal === 'draining' ? 'the sidecar is shutting down' : refusal === 'unhealthy' ? 'app is not in a healthy state' : 'the app is not ready yet';
-      failCall(res, new ConnectError(`failed to proxy request: ${reason}`, Code.Unavailable));
+      failGrpcCall(res, GrpcCode.Unavailable, `failed to proxy request: ${reason}`);
       return;
     }
     this.active++;
@@ -117,7 +116,7 @@ export class GrpcProxy {
       upstream = this.session(origin).request({ ...headers, ':method': req.method, ':path': req.url, ':scheme': 'http' });
     } catch (error) {
       req.resume();
-      failCall(res, new ConnectError(`failed to proxy request: ${errorMessage(error)}`, Code.Unavailable));
+      failGrpcCall(res, GrpcCode.Unavailable, `failed to proxy request: ${errorMessage(error)}`);
       return;
     }
     let answered = false;
@@ -151,12 +150,12 @@ export class GrpcProxy {
     upstream.on('close', () => {
       if (trailersOnly || res.writableEnded || res.stream.closed) return;
       if (answered) res.stream.close(upstream.rstCode === constants.NGHTTP2_NO_ERROR ? constants.NGHTTP2_INTERNAL_ERROR : upstream.rstCode ?? constants.NGHTTP2_INTERNAL_ERROR);
-      else failCall(res, new ConnectError(`failed to proxy request: the connection to ${origin} closed before an answer`, Code.Unavailable));
+      else failGrpcCall(res, GrpcCode.Unavailable, `failed to proxy request: the connection to ${origin} closed before an answer`);
     });
     upstream.on('error', (error: Error) => {
       this.options.logger.debug(`gRPC proxy call ${req.url} to ${origin} failed: ${errorMessage(error)}`);
       if (!answered) {
-        failCall(res, new ConnectError(`failed to proxy request: ${errorMessage(error)}`, Code.Unavailable));
+        failGrpcCall(res, GrpcCode.Unavailable, `failed to proxy request: ${errorMessage(error)}`);
       }
     });
   }
@@ -180,13 +179,6 @@ export class GrpcProxy {
     this.sessions.set(origin, session);
     return session;
   }
-}
-
-/** Answers with a gRPC status unless an answer has begun already (then the stream is reset instead). */
-function failCall(res: Http2ServerResponse, error: ConnectError): void {
-  if (res.stream.closed || res.stream.destroyed) return;
-  if (res.stream.headersSent) res.stream.close(constants.NGHTTP2_INTERNAL_ERROR);
-  else writeGrpcError(res, error);
 }
 
 function headerText(value: string | string[] | undefined): string | undefined {

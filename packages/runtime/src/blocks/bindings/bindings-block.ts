@@ -1,4 +1,3 @@
-import { bindingsMethods } from '../../api/grpc/bindings-methods.js';
 import { bindingsRoutes } from '../../api/http/bindings-routes.js';
 import type { SidecarBlock, SidecarContext } from '../sidecar-block.js';
 import { bindingCapabilities } from './binding-components.js';
@@ -18,7 +17,7 @@ export function bindingsBlock(context: SidecarContext): SidecarBlock {
   return {
     name: 'bindings',
     routes: () => bindingsRoutes(api),
-    grpc: () => bindingsMethods(api),
+    grpc: async () => (await import('../../api/grpc/bindings-methods.js')).bindingsMethods(api),
     startInbound: () => input.start(),
     stopInbound: () => input.stop(),
     componentCapabilities: (component) => (component.registration.block === 'bindings' ? bindingCapabilities(component) : undefined),

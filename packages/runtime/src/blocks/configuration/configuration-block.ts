@@ -1,4 +1,3 @@
-import { configurationMethods } from '../../api/grpc/configuration-methods.js';
 import { configurationRoutes } from '../../api/http/configuration-routes.js';
 import type { SidecarBlock, SidecarContext } from '../sidecar-block.js';
 import { ConfigurationApi } from './configuration-api.js';
@@ -12,7 +11,7 @@ export function configurationBlock(context: SidecarContext): SidecarBlock {
   return {
     name: 'configuration',
     routes: () => configurationRoutes(configuration),
-    grpc: () => configurationMethods(configuration),
+    grpc: async () => (await import('../../api/grpc/configuration-methods.js')).configurationMethods(configuration),
     stopInbound: () => configuration.closeAll(),
     close: () => configuration.closeAll(),
   };

@@ -1,6 +1,5 @@
 import { errorMessage } from '@outrigger/kit';
 import type { PubSub } from '@outrigger/components-api';
-import { pubsubMethods } from '../../api/grpc/pubsub-methods.js';
 import { pubsubRoutes } from '../../api/http/pubsub-routes.js';
 import type { SidecarBlock, SidecarContext } from '../sidecar-block.js';
 import { PubSubApi } from './pubsub-api.js';
@@ -24,7 +23,7 @@ export function pubsubBlock(context: SidecarContext): SidecarBlock {
   return {
     name: 'pubsub',
     routes: () => pubsubRoutes(api),
-    grpc: () => pubsubMethods(api, streams),
+    grpc: async () => (await import('../../api/grpc/pubsub-methods.js')).pubsubMethods(api, streams),
     async startInbound() {
       subscriptions = await discoverSubscriptions(context.appChannel, context.resources.subscriptions, logger, context.resiliency);
       const channel = context.appChannel;

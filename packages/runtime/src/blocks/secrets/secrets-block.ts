@@ -1,4 +1,3 @@
-import { secretsMethods } from '../../api/grpc/secrets-methods.js';
 import { secretsRoutes } from '../../api/http/secrets-routes.js';
 import type { SidecarBlock, SidecarContext } from '../sidecar-block.js';
 import { SecretScopes } from './secret-scopes.js';
@@ -12,5 +11,5 @@ import { SecretsApi } from './secrets-api.js';
  */
 export function secretsBlock(context: SidecarContext): SidecarBlock {
   const secrets = new SecretsApi(context.components, SecretScopes.fromConfigurations(context.resources.configurations));
-  return { name: 'secrets', routes: () => secretsRoutes(secrets), grpc: () => secretsMethods(secrets) };
+  return { name: 'secrets', routes: () => secretsRoutes(secrets), grpc: async () => (await import('../../api/grpc/secrets-methods.js')).secretsMethods(secrets) };
 }
