@@ -1,5 +1,5 @@
 import { finished } from 'node:stream/promises';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Logger } from '@outrigger/kit';
 import type { BindingEvent } from '@outrigger/components-api';
 import { deliverBulk, deliverEvent, type DeliveryResult } from '../blocks/pubsub/delivery.js';
@@ -9,6 +9,7 @@ import type {
   AppChannel, AppInvokeRequest, AppInvokeResponse, AppSubscriptions, BulkTopicEventDelivery, InputBindingTarget, TopicEventDelivery,
 } from './app-channel.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
+import { LazyAgent } from './lazy-agent.js';
 import type { AppCall, AppCallPipeline, AppReply } from '../middleware/app-exchange.js';
 import { bindingEventHeaders, bindingRefusal } from './http-binding-wire.js';
 
@@ -38,7 +39,7 @@ export interface AppResponse {
 export class HttpAppChannel implements AppChannel {
   readonly protocol = 'http' as const;
   readonly origin: string;
-  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 128 });
+  private readonly agent = new LazyAgent({ keepAliveTimeout: 30_000, connections: 128 });
   private readonly gate: ConcurrencyGate;
 
   constructor(private readonly options: HttpAppChannelOptions) {

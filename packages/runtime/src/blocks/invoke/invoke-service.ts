@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { buffer } from 'node:stream/consumers';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { daprError, errorMessage, isDaprError, type Logger } from '@outrigger/kit';
 import type { AppChannel } from '../../app-channel/app-channel.js';
 import { forwardToApp } from '../../app-channel/forward-to-app.js';
+import { LazyAgent } from '../../app-channel/lazy-agent.js';
 import { relayAnswer, smallOrStreamedBody } from '../../app-channel/http-forwarder.js';
 import { forwardableHeaders } from '../../app-channel/proxy-headers.js';
 import type { LocalRegistry } from '../../nameresolution/local-registry.js';
@@ -63,7 +64,7 @@ export const callerHeaders = { appId: 'dapr-caller-app-id', namespace: 'dapr-cal
  * both ways and status, headers and body come back unchanged.
  */
 export class InvokeService {
-  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
+  private readonly agent = new LazyAgent({ keepAliveTimeout: 30_000, connections: 256 });
   private readonly resiliency: Resiliency;
 
   constructor(private readonly options: InvokeServiceOptions) {
