@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { appEnv, exitCodeOf, resolvePorts, sidecarArgs, type PairSettings, type PairSpec } from './commands/app-launcher.js';
+import { SIDECAR_NODE_FLAGS } from './commands/sidecar-node-flags.js';
 
 const settings: PairSettings = {
   appId: 'orders', command: ['node', 'app.js'], cwd: '/tmp', env: { EXTRA: 'yes', APP_PROTOCOL: 'overridden' },
@@ -17,6 +20,11 @@ describe('app launcher', () => {
     const all = (await resolvePorts([settings, settings])).flatMap((item) => [item.ports.grpcPort, item.ports.internalGrpcPort, item.ports.metricsPort]);
     assert.equal(new Set(all).size, all.length);
     assert.ok(all.every((port) => port > 0));
+  });
+
+  it('the bin\'s shebang gives `outrigger sidecar` started directly the node flags `run` starts it with', () => {
+    const shebang = readFileSync(fileURLToPath(new URL('../bin/outrigger.js', import.meta.url)), 'utf8').split('\n')[0];
+    assert.equal(shebang, `#!/usr/bin/env -S node ${SIDECAR_NODE_FLAGS.join(' ')}`);
   });
 
   it('passes daprd flag names to the sidecar, leaving out defaults dapr run leaves out', () => {

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { delay, errorMessage } from '@outrigger/kit';
 import { freePorts } from './free-ports.js';
+import { SIDECAR_NODE_FLAGS } from './sidecar-node-flags.js';
 import { describeExit, settlesWithin, spawnChild, terminate, type Child, type ChildExit } from './processes.js';
 import { isOutboundReady, putMetadata } from './sidecar-client.js';
 import type { StatusPrinter } from './status-printer.js';
@@ -139,7 +140,7 @@ export function appEnv(spec: PairSpec, base: NodeJS.ProcessEnv = process.env): N
  */
 export function launchPair(spec: PairSpec, printer: StatusPrinter): LaunchedPair {
   printer.info(`Starting Outrigger with id ${spec.appId}. HTTP Port: ${spec.ports.httpPort}. gRPC Port: ${spec.ports.grpcPort}`);
-  const sidecar = spawnChild(process.execPath, [cliMainPath(), 'sidecar', ...sidecarArgs(spec)], {
+  const sidecar = spawnChild(process.execPath, [...SIDECAR_NODE_FLAGS, cliMainPath(), 'sidecar', ...sidecarArgs(spec)], {
     cwd: spec.cwd, env: process.env, prefix: spec.sidecarPrefix, group: true,
   });
   const abort = new AbortController();

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { ListRow } from '../commands/list.js';
+import { SIDECAR_NODE_FLAGS } from '../commands/sidecar-node-flags.js';
 import { gone, Sandbox, until } from './harness.js';
 
 describe('outrigger list and stop (integration)', () => {
@@ -23,6 +24,8 @@ describe('outrigger list and stop (integration)', () => {
       }, run);
       sandbox.track(row.appPid, row.daprdPid);
       assert.equal(row.cliPid, run.pid);
+      const sidecarCommand = readFileSync(`/proc/${row.daprdPid}/cmdline`, 'utf8').split('\0');
+      for (const flag of SIDECAR_NODE_FLAGS) assert.ok(sidecarCommand.includes(flag), `the sidecar runs with ${flag}: ${sidecarCommand.join(' ')}`);
       assert.equal(row.appPort, 0);
       assert.ok(row.httpPort > 0 && row.grpcPort > 0);
       assert.match(row.command, /idle\.mjs|\.\.\.$/);
