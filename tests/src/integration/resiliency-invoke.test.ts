@@ -9,6 +9,7 @@ import { CommunicationProtocolEnum, DaprClient, HttpMethod, LogLevel } from '@da
 import { waitFor } from '@outrigger/kit';
 import { LocalRegistry } from '@outrigger/runtime';
 import { call, errorOf } from '../harness/http.js';
+import { scrapeText, total } from '../harness/prometheus.js';
 import { freePort, testAppsDir, writeFile } from '../harness/processes.js';
 import { startRun, tempDir, type SidecarHandle } from '../harness/sidecars.js';
 
@@ -57,6 +58,7 @@ describe('resiliency: service invocation', () => {
   const home = join(dir.path, 'home');
   const appPorts: Record<string, number> = {};
   let caller: SidecarHandle;
+  let callerMetricsPort: number;
   let plainCaller: SidecarHandle;
   const apps: SidecarHandle[] = [];
   // A "sidecar" that is registered but resets every connection: daprd's Unavailable.
@@ -78,8 +80,9 @@ describe('resiliency: service invocation', () => {
       return startRun({ appId, resourcesPath: resources, home, appPort: appPorts[appId], waitForApp: true, appCommand: [process.execPath, join(testAppsDir, 'resiliency-app.mjs')] });
     }));
     apps.push(...started);
+    callerMetricsPort = await freePort();
     [caller, plainCaller] = await Promise.all([
-      startRun({ appId: 'caller', resourcesPath: resources, home }),
+      startRun({ appId: 'caller', resourcesPath: resources, home, extraFlags: ['--metrics-port', String(callerMetricsPort)] }),
       startRun({ appId: 'plain-caller', resourcesPath: resources, home }),
     ]);
     const sockets = new Set<Socket>();
@@ -115,6 +118,14 @@ describe('resiliency: service invocation', () => {
     assert.deepEqual(hopeless.json(), { failure: 4 });
     assert.equal(hopeless.headers.get('x-app-answer'), 'yes');
     assert.equal(await callsAt('flaky', 'always'), 4, 'one call and maxRetries 3');
+  });
+
+  it('counts the policies applied and the retries in daprd\'s dapr_resiliency_* metrics', async () => {
+    const text = await scrapeText(callerMetricsPort);
+    assert.equal(total(text, 'dapr_resiliency_loaded', { app_id: 'caller', name: 'caller-policies' }), 1);
+    const flaky = { app_id: 'caller', name: 'caller-policies', policy: 'retry', flow_direction: 'outbound', target: 'app_flaky', status: '' };
+    assert.equal(total(text, 'dapr_resiliency_count', flaky), 2, 'the retry policy applied to the two invocations of flaky');
+    assert.equal(total(text, 'dapr_resiliency_activations_total', flaky), 5, 'two retries, then three');
   });
 
   it('applies the same policies to the gRPC API\'s InvokeService', async () => {
@@ -172,6 +183,13 @@ describe('resiliency: service invocation', () => {
     assert.equal(await callsAt('fragile', 'flip'), 4, 'the refusals never reached the app; the probe did');
     assert.equal((await invoke(caller, 'fragile', 'mode/flip')).status, 200, 'the successful probe closed it');
     assert.equal(await callsAt('fragile', 'flip'), 5);
+    const text = await scrapeText(callerMetricsPort);
+    const breaker = { app_id: 'caller', policy: 'circuitbreaker', target: 'app_fragile' };
+    for (const state of ['open', 'half-open', 'closed']) {
+      assert.equal(total(text, 'dapr_resiliency_activations_total', { ...breaker, status: state }), 1, `one change to ${state}`);
+    }
+    assert.equal(total(text, 'dapr_resiliency_cb_state', { ...breaker, status: 'closed' }), 1);
+    assert.equal(total(text, 'dapr_resiliency_cb_state', { ...breaker, status: 'open' }), 0);
   });
 
   it('applies a Resiliency only to the app ids in its scopes', async () => {

@@ -6,6 +6,7 @@ import { ComponentMetrics } from './metrics-components.js';
 import type { MetricsSettings } from './metrics-config.js';
 import { HttpClientWatch, type HttpClientWatchOptions } from './metrics-http-client.js';
 import { HttpPathLabels } from './metrics-http-paths.js';
+import { ResiliencyMetrics } from './metrics-resiliency.js';
 
 /** daprd's size buckets in bytes, for request and response body histograms. */
 const sizeBucketsBytes = [1024, 2048, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864, 268435456, 1073741824, 4294967296];
@@ -36,13 +37,15 @@ type HttpLabels = 'app_id' | 'method' | 'path' | 'status';
 
 /**
  * The sidecar's Prometheus metrics, with daprd's names and labels: HTTP server and client, gRPC server,
- * components (`dapr_component_*`, see {@link ComponentMetrics}), `dapr_runtime_component_loaded`; and
+ * components (`dapr_component_*`, see {@link ComponentMetrics}), resiliency (`dapr_resiliency_*`, see
+ * {@link ResiliencyMetrics}), `dapr_runtime_component_loaded`; and
  * Outrigger's lifecycle metrics (`outrigger_*`). Label values are bounded: HTTP paths go through
  * {@link HttpPathLabels}, which by default leaves them empty.
  */
 export class SidecarMetrics {
   readonly registry = new Registry();
   readonly components: ComponentMetrics;
+  readonly resiliency: ResiliencyMetrics;
   readonly paths: HttpPathLabels;
   private readonly serverRequests: Counter<HttpLabels>;
   private readonly serverLatency: Histogram<HttpLabels>;
@@ -77,6 +80,7 @@ export class SidecarMetrics {
     this.grpcLatency = new Histogram({ name: 'dapr_grpc_io_server_server_latency', help: 'Time from the first byte of the request received to the last byte of the response sent, or terminal error, in milliseconds.', labelNames: grpc, buckets, registers });
     this.componentLoaded = new Counter({ name: 'dapr_runtime_component_loaded', help: 'The number of successfully loaded components.', labelNames: ['app_id', 'component', 'namespace', 'success'], registers });
     this.components = new ComponentMetrics(this.registry, appId, namespace, buckets);
+    this.resiliency = new ResiliencyMetrics(this.registry, appId);
     this.phase = new Gauge({ name: 'outrigger_lifecycle_phase', help: '1 for the phase the sidecar is in, 0 for the others.', labelNames: ['app_id', 'phase'], registers });
     new Gauge({
       name: 'outrigger_app_inflight_requests', help: 'Calls into the app not answered yet.', labelNames: ['app_id'], registers,

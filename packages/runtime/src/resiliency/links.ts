@@ -22,7 +22,7 @@ export function asChainLink<Result>(link: PolicyLink): ChainLink<AttemptContext,
  * Cuts an attempt after `timeoutMs`: the caller gets PolicyTimeoutError at once and the attempt's signal
  * aborts, so an operation that listens (an HTTP request) stops too.
  */
-export function timeoutLink(timeoutMs: number): PolicyLink {
+export function timeoutLink(timeoutMs: number, onTimeout?: () => void): PolicyLink {
   return (context, next) => {
     const controller = new AbortController();
     const parent = context.signal;
@@ -32,6 +32,7 @@ export function timeoutLink(timeoutMs: number): PolicyLink {
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const error = new PolicyTimeoutError(timeoutMs);
+        onTimeout?.();
         controller.abort(error);
         reject(error);
       }, timeoutMs);

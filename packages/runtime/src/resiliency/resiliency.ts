@@ -1,18 +1,45 @@
 import { compose, errorMessage, type Logger } from '@outrigger/kit';
 import type { Located } from '../resources/load-resources.js';
 import type { ResiliencyResource } from '../resources/resource-schemas.js';
-import { builtInPubsubDeliveryRetries, builtInRetries, builtInRetryNames, defaultPolicyPrefixes } from './built-in-policies.js';
+import { builtInPubsubDeliveryRetries, builtInRetries, builtInRetryNames, componentKeywords, defaultPolicyPrefixes } from './built-in-policies.js';
 import { CircuitBreaker, circuitBreakerPolicyFromSpec, type BreakerState, type CircuitBreakerPolicy } from './circuit-breaker.js';
 import { durationField } from './durations.js';
 import { PermanentError, unwrapPermanent } from './errors.js';
 import { asChainLink, circuitBreakerLink, retryLink, timeoutLink, type AttemptContext, type PolicyLink, type RetryHooks } from './links.js';
 import { retryPolicyFromSpec, type RetryPolicy, type RetrySpec } from './retry-policy.js';
 
-/** Events for metrics (dapr_resiliency_*) or tests; the module itself only logs. */
+/**
+ * The labels daprd puts on dapr_resiliency_count, _activations_total and _cb_state: the Resiliency
+ * resource (daprd names the last one loaded), the kind of policy, the flow direction, the target
+ * (`app_<id>`, `<ComponentType>_<component>`) and, for circuit breakers, their state.
+ */
+export interface PolicyMetricLabels {
+  readonly resiliency: string;
+  readonly namespace: string;
+  readonly policy: 'timeout' | 'retry' | 'circuitbreaker';
+  readonly direction: Direction;
+  readonly target: string;
+  readonly status: string;
+}
+
+/**
+ * Events for metrics (dapr_resiliency_*) or tests; the module itself only logs. `executed`: a policy
+ * applied to an operation (once per operation and policy, as daprd counts); `activated`: a retry
+ * happened, a timeout fired, or a circuit breaker changed state. Only policies from Resiliency
+ * resources are reported, not the built-in ones.
+ */
 export type ResiliencyEvent =
-  | { readonly type: 'loaded'; readonly resiliency: string }
+  | { readonly type: 'loaded'; readonly resiliency: string; readonly namespace: string }
   | { readonly type: 'retry'; readonly target: string; readonly policy: string; readonly retry: number; readonly waitMs: number }
-  | { readonly type: 'breaker-state'; readonly target: string; readonly policy: string; readonly from: BreakerState; readonly to: BreakerState };
+  | { readonly type: 'breaker-state'; readonly target: string; readonly policy: string; readonly from: BreakerState; readonly to: BreakerState }
+  | { readonly type: 'executed'; readonly labels: PolicyMetricLabels }
+  | { readonly type: 'activated'; readonly labels: PolicyMetricLabels };
+
+/** Where a runner's policies are counted in metrics; undefined for the built-in policies. */
+interface MetricTarget {
+  readonly target: string;
+  readonly direction: Direction;
+}
 
 export interface ResiliencyOptions {
   readonly logger: Logger;
@@ -62,14 +89,17 @@ export class Resiliency {
   readonly actors = new Map<string, TargetPolicyNames & { circuitBreakerScope?: string; circuitBreakerCacheSize?: number }>();
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly runners = new Map<string, PolicyRunner>();
+  /** The Resiliency resource metrics name: the last one loaded, as in daprd. */
+  private source = { name: '', namespace: '' };
 
   constructor(resources: readonly Located<ResiliencyResource>[], private readonly options: ResiliencyOptions) {
     for (const resource of resources) {
       const name = resource.metadata.name;
       try {
         this.load(resource);
+        this.source = { name, namespace: resource.metadata.namespace ?? '' };
         options.logger.info(`resiliency configuration loaded: ${name} (${resource.origin.file})`);
-        options.onEvent?.({ type: 'loaded', resiliency: name });
+        options.onEvent?.({ type: 'loaded', resiliency: name, namespace: this.source.namespace });
       } catch (error) {
         options.logger.error(`resiliency configuration ${name} (${resource.origin.file}) skipped: ${errorMessage(error)}`);
       }
@@ -81,7 +111,7 @@ export class Resiliency {
     return this.runner(`app[${appId}]`, () => {
       const names = this.apps.get(appId);
       return names ? { names, configured: true } : this.defaults(defaultPolicyPrefixes({ kind: 'app' }));
-    });
+    }, { target: `app_${appId}`, direction: 'outbound' });
   }
 
   /** Policies for calls from the sidecar into a component (`block` is the component's building block). */
@@ -116,7 +146,7 @@ export class Resiliency {
     return this.runner(`component[${component}] ${direction}`, () => {
       const names = this.components.get(component)?.[direction];
       return names ? { names, configured: true } : this.defaults(defaultPolicyPrefixes({ kind: 'component', block, direction }));
-    });
+    }, { target: `${componentKeywords[block] ?? block}_${component}`, direction });
   }
 
   /** The most specific Default* policy of each kind; each kind is looked up on its own. */
@@ -126,22 +156,32 @@ export class Resiliency {
     return { names, configured: names.timeout !== undefined || names.retry !== undefined || names.circuitBreaker !== undefined };
   }
 
-  private runner(target: string, resolve: () => { names: TargetPolicyNames; configured: boolean; retry?: RetryPolicy }): PolicyRunner {
+  private runner(target: string, resolve: () => { names: TargetPolicyNames; configured: boolean; retry?: RetryPolicy }, metric?: MetricTarget): PolicyRunner {
     const cached = this.runners.get(target);
     if (cached) return cached;
     const { names, configured, retry: fixedRetry } = resolve();
     const timeoutMs = names.timeout === undefined ? undefined : this.timeouts.get(names.timeout);
     const retry = fixedRetry ?? (names.retry === undefined ? undefined : this.retries.get(names.retry));
     const breakerPolicy = names.circuitBreaker === undefined ? undefined : this.breakerPolicies.get(names.circuitBreaker);
-    const breaker = breakerPolicy && this.breakerFor(target, breakerPolicy);
+    // The built-in pub/sub delivery retries stand in for a missing policy; they are not counted.
+    const counted = metric && !fixedRetry ? metric : undefined;
+    const breaker = breakerPolicy && this.breakerFor(target, breakerPolicy, counted);
     if (configured) {
       const parts = [timeoutMs !== undefined && `timeout ${names.timeout}`, retry && `retry ${retry.name}`, breaker && `circuit breaker ${breakerPolicy.name}`].filter(Boolean);
       this.options.logger.info(`resiliency policies for ${target}: ${parts.join(', ')}`);
     }
     const { sleep, random, onEvent } = this.options;
+    const report = counted && onEvent
+      ? (type: 'executed' | 'activated', policy: PolicyMetricLabels['policy'], status = '') => onEvent({ type, labels: { resiliency: this.source.name, namespace: this.source.namespace, policy, ...counted, status } })
+      : undefined;
     const runner: PolicyRunner = {
       target, timeoutMs, retry, breaker, configured,
       run: <T>(operation: (context: AttemptContext) => Promise<T>, options: { signal?: AbortSignal; retryable?: (error: unknown) => boolean } = {}) => {
+        if (report) {
+          if (timeoutMs !== undefined && timeoutMs > 0) report('executed', 'timeout');
+          if (retry) report('executed', 'retry');
+          if (breaker) report('executed', 'circuitbreaker', breaker.state);
+        }
         const links: PolicyLink[] = [];
         if (retry) {
           links.push(retryLink(retry, {
@@ -149,11 +189,12 @@ export class Resiliency {
             onRetry: (policy, retryNumber, error, waitMs) => {
               this.options.logger.debug(`${target}: retry ${retryNumber + 1} (${policy.name}) in ${Math.round(waitMs)} ms after: ${errorMessage(unwrapPermanent(error))}`);
               onEvent?.({ type: 'retry', target, policy: policy.name, retry: retryNumber, waitMs });
+              report?.('activated', 'retry');
             },
           }));
         }
         if (breaker) links.push(circuitBreakerLink(breaker, (error) => !(error instanceof PermanentError && error.calleeHealthy)));
-        if (timeoutMs !== undefined && timeoutMs > 0) links.push(timeoutLink(timeoutMs));
+        if (timeoutMs !== undefined && timeoutMs > 0) links.push(timeoutLink(timeoutMs, report && (() => report('activated', 'timeout'))));
         const chain = compose<AttemptContext, T>(links.map((link) => asChainLink<T>(link)), operation);
         return chain({ signal: options.signal, attempt: 0 }).catch((error: unknown) => {
           throw unwrapPermanent(error);
@@ -164,12 +205,16 @@ export class Resiliency {
     return runner;
   }
 
-  private breakerFor(target: string, policy: CircuitBreakerPolicy): CircuitBreaker {
+  private breakerFor(target: string, policy: CircuitBreakerPolicy, metric: MetricTarget | undefined): CircuitBreaker {
     let breaker = this.breakers.get(target);
     if (!breaker) {
       breaker = new CircuitBreaker(target, policy, this.options.now, (from, to) => {
         this.options.logger.info(`circuit breaker ${policy.name} for ${target} changed state from ${from} to ${to}`);
         this.options.onEvent?.({ type: 'breaker-state', target, policy: policy.name, from, to });
+        if (metric) {
+          const labels = { resiliency: this.source.name, namespace: this.source.namespace, policy: 'circuitbreaker' as const, ...metric, status: to };
+          this.options.onEvent?.({ type: 'activated', labels });
+        }
       });
       this.breakers.set(target, breaker);
     }
