@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ComponentRegistry, runStateConformance } from '@outrigger/components-api';
+import { ComponentRegistry } from '@outrigger/components-api';
+import { runStateConformance } from '@outrigger/components-api/conformance';
 import { InMemoryStateStore, registerEmbeddedComponents } from './index.js';
 import { testContext } from './testing/context.js';
 

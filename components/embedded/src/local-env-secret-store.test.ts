@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runSecretStoreConformance } from '@outrigger/components-api';
+import { runSecretStoreConformance } from '@outrigger/components-api/conformance';
 import { LocalEnvSecretStore } from './local-env-secret-store.js';
 import { testContext } from './testing/context.js';
 

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { runSecretStoreConformance, SecretNotFoundError } from '@outrigger/components-api';
+import { SecretNotFoundError } from '@outrigger/components-api';
+import { runSecretStoreConformance } from '@outrigger/components-api/conformance';
 import { LocalFileSecretStore } from './local-file-secret-store.js';
 import { testContext } from './testing/context.js';
 

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { MetadataError, runLockConformance, type LockStore } from '@outrigger/components-api';
+import { MetadataError, type LockStore } from '@outrigger/components-api';
+import { runLockConformance } from '@outrigger/components-api/conformance';
 import { InMemoryLockStore, SqliteLockStore } from './index.js';
 import { testContext } from './testing/context.js';
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ComponentRegistry, runPubSubConformance, type PubSubMessage } from '@outrigger/components-api';
+import { ComponentRegistry, type PubSubMessage } from '@outrigger/components-api';
+import { runPubSubConformance } from '@outrigger/components-api/conformance';
 import { waitFor } from '@outrigger/kit';
 import { InMemoryBroker, InMemoryPubSub, registerEmbeddedComponents } from './index.js';
 import { testContext } from './testing/context.js';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
-import { ComponentRegistry, runPubSubConformance, type PubSub, type PubSubMessage } from '@outrigger/components-api';
+import { ComponentRegistry, type PubSub, type PubSubMessage } from '@outrigger/components-api';
+import { runPubSubConformance } from '@outrigger/components-api/conformance';
 import { waitFor } from '@outrigger/kit';
 import { MqttPubSub, registerMqttComponents, topicMatches } from './index.js';
 import { BROKER_URL, discardSessions, skipReason, testContext } from './testing/broker.js';

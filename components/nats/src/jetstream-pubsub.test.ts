@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { ComponentRegistry, runPubSubConformance, type PubSub, type PubSubMessage } from '@outrigger/components-api';
+import { ComponentRegistry, type PubSub, type PubSubMessage } from '@outrigger/components-api';
+import { runPubSubConformance } from '@outrigger/components-api/conformance';
 import { waitFor } from '@outrigger/kit';
 import { JetStreamPubSub, registerNatsComponents } from './index.js';
 import { NATS_URL, skipReason, TestStream, testContext } from './testing/server.js';

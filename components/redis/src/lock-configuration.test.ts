@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { MetadataError, runConfigurationConformance, runLockConformance, type ConfigurationUpdate, type ConfigurationWriter } from '@outrigger/components-api';
+import { MetadataError, type ConfigurationUpdate } from '@outrigger/components-api';
+import { runConfigurationConformance, runLockConformance, type ConfigurationWriter } from '@outrigger/components-api/conformance';
 import { waitFor } from '@outrigger/kit';
 import { parseConfigurationValue, RedisConfigurationStore, RedisLockStore } from './index.js';
 import { deleteKeys, rawClient, redisContext, redisUnavailable, RUN } from './testing/redis-test-env.js';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { runPubSubConformance, type PubSub, type PubSubMessage } from '@outrigger/components-api';
+import { type PubSub, type PubSubMessage } from '@outrigger/components-api';
+import { runPubSubConformance } from '@outrigger/components-api/conformance';
 import { waitFor } from '@outrigger/kit';
 import { RedisPubSub } from './index.js';
 import { deleteKeys, rawClient, redisContext, redisUnavailable, RUN } from './testing/redis-test-env.js';

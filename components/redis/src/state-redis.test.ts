@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { EtagInvalidError, EtagMismatchError, MetadataError, runStateConformance, type StateStore } from '@outrigger/components-api';
+import { EtagInvalidError, EtagMismatchError, MetadataError, type StateStore } from '@outrigger/components-api';
+import { runStateConformance } from '@outrigger/components-api/conformance';
 import { RedisStateStore } from './index.js';
 import { deleteKeys, rawClient, redisContext, redisUnavailable, RUN } from './testing/redis-test-env.js';
 

@@ -123,7 +123,7 @@ export function brokerScenarios(broker: BrokerUnderTest, apps: () => BrokerApps,
     t.diagnostic(`delivered before the kill: ${before}; duplicates: ${ledger(file).duplicates}`);
   });
 
-  it('competing consumers in one group share the messages', { timeout: 120_000 }, async () => {
+  it('competing consumers in one group share the messages', { timeout: 180_000 }, async (t) => {
     const topic = await broker.topic('compete');
     const group = `workers-${run}`;
     const files = [join(dir(), 'worker-a.ledger'), join(dir(), 'worker-b.ledger')];
@@ -134,13 +134,22 @@ export function brokerScenarios(broker: BrokerUnderTest, apps: () => BrokerApps,
       await waitFor(`worker ${index} subscribed to ${workerTopic}`, async () => (await subscribedTopics(worker)).includes(workerTopic), 30_000, 50)
         .catch((error: Error) => assert.fail(`${error.message}\n${apps().outputs()}`));
     }
-    const publisher = await apps().publisher(`pub-compete-${run}`, topic, 200, 'compete');
-    assert.equal(await publisher.process.exited, 0, publisher.process.output);
+    const burst = 200;
+    let published = 0;
     const union = (): Set<string> => new Set(files.flatMap((file) => [...ledger(file).unique]));
-    await waitFor('every message in one of the workers', () => union().size === 200, 60_000, 100);
-    const shares = files.map((file) => ledger(file).unique.size);
-    assert.ok(shares.every((share) => share > 0), `both workers got messages: ${shares.join(' + ')}\n${apps().outputs()}`);
-    assert.ok(shares.reduce((sum, share) => sum + share, 0) < 400, `the workers split the messages rather than each getting all: ${shares.join(' + ')}`);
+    const shares = (): number[] => files.map((file) => ledger(file).unique.size);
+    // The split is up to the broker: one worker can take a whole burst while the other's pull or prefetch
+    // is not in place yet (seen once in CI). A few more bursts, bounded, must reach both.
+    for (let round = 0; round < 3 && (round === 0 || shares().some((share) => share === 0)); round++) {
+      const publisher = await apps().publisher(`pub-compete-${round}-${run}`, topic, burst, `compete${round}`);
+      assert.equal(await publisher.process.exited, 0, publisher.process.output);
+      published += burst;
+      await waitFor(`all ${published} messages in one of the workers`, () => union().size === published, 60_000, 100);
+      t.diagnostic(`after burst ${round + 1}: ${shares().join(' + ')}`);
+    }
+    const final = shares();
+    assert.ok(final.every((share) => share > 0), `both workers got messages: ${final.join(' + ')} of ${published}\n${apps().outputs()}`);
+    assert.ok(final.reduce((sum, share) => sum + share, 0) < 2 * published, `the workers split the messages rather than each getting all: ${final.join(' + ')}`);
   });
 
   it('two app ids each receive every message', { timeout: 120_000 }, async () => {

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { serviceUnavailable, tcpConnect } from '@outrigger/components-api';
+import { serviceUnavailable, tcpConnect } from '@outrigger/components-api/testing';
 import { waitFor } from '@outrigger/kit';
 import { freePort } from './processes.js';
 

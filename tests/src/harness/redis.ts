@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { serviceUnavailable } from '@outrigger/components-api';
+import { serviceUnavailable } from '@outrigger/components-api/testing';
 import { waitFor } from '@outrigger/kit';
 import { Spawned } from './processes.js';
 

@@ -1,4 +1,4 @@
-import { serviceUnavailable, tcpConnect } from '@outrigger/components-api';
+import { serviceUnavailable, tcpConnect } from '@outrigger/components-api/testing';
 
 /**
  * Why tests on a shared database server cannot run, or undefined when its port accepts a connection.

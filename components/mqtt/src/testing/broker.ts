@@ -1,5 +1,6 @@
 import { connectAsync } from 'mqtt';
-import { serviceUnavailable, silentTestContext, tcpConnect, type ComponentContext } from '@outrigger/components-api';
+import type { ComponentContext } from '@outrigger/components-api';
+import { serviceUnavailable, silentTestContext, tcpConnect } from '@outrigger/components-api/testing';
 
 /** The shared test broker (see the working rules); tests use their own topics and client ids. */
 export const BROKER_URL = process.env.OUTRIGGER_TEST_MQTT_URL ?? 'tcp://127.0.0.1:1883';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { EtagMismatchError, runStateConformance } from '@outrigger/components-api';
+import { EtagMismatchError } from '@outrigger/components-api';
+import { runStateConformance } from '@outrigger/components-api/conformance';
 import { waitFor } from '@outrigger/kit';
 import type mysql from 'mysql2/promise';
 import { adminConnection, mysqlUnavailable, skipAll, TEST_DSN, testContext, uniqueName } from '../testing/server.js';

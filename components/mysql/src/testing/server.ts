@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { serviceUnavailable, silentTestContext, type ComponentContext } from '@outrigger/components-api';
+import type { ComponentContext } from '@outrigger/components-api';
+import { serviceUnavailable, silentTestContext } from '@outrigger/components-api/testing';
 import mysql from 'mysql2/promise';
 
 /** The shared test server: MariaDB on 127.0.0.1:3306, user root without password, database `test`. */
@@ -29,4 +30,4 @@ export function mysqlUnavailable(): Promise<string | undefined> {
   });
 }
 
-export { skipAll } from '@outrigger/components-api';
+export { skipAll } from '@outrigger/components-api/testing';

@@ -1,6 +1,7 @@
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { serviceUnavailable, silentTestContext, tcpConnect, type ComponentContext } from '@outrigger/components-api';
+import type { ComponentContext } from '@outrigger/components-api';
+import { serviceUnavailable, silentTestContext, tcpConnect } from '@outrigger/components-api/testing';
 
 /** The shared test server (see the working rules); tests make their own streams and delete them. */
 export const NATS_URL = process.env.OUTRIGGER_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';

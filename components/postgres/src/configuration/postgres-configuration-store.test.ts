@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { runConfigurationConformance, type ConfigurationUpdate } from '@outrigger/components-api';
+import type { ConfigurationUpdate } from '@outrigger/components-api';
+import { runConfigurationConformance } from '@outrigger/components-api/conformance';
 import { waitFor } from '@outrigger/kit';
 import type pg from 'pg';
 import { createConfigurationTable, dropConfigurationTable, sqlConfigurationWriter } from '../testing/configuration-table.js';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { EtagInvalidError, EtagMismatchError, runStateConformance, type StateStore } from '@outrigger/components-api';
+import { EtagInvalidError, EtagMismatchError, type StateStore } from '@outrigger/components-api';
+import { runStateConformance } from '@outrigger/components-api/conformance';
 import { waitFor } from '@outrigger/kit';
 import { adminClient, postgresUnavailable, skipAll, TEST_CONNECTION_STRING, testContext, uniqueTable } from '../testing/server.js';
 import { PostgresStateStore } from './postgres-state-store.js';

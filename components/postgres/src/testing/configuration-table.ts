@@ -1,4 +1,4 @@
-import type { ConfigurationWriter } from '@outrigger/components-api';
+import type { ConfigurationWriter } from '@outrigger/components-api/conformance';
 import type pg from 'pg';
 
 /**

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { serviceUnavailable, silentTestContext, type ComponentContext } from '@outrigger/components-api';
+import type { ComponentContext } from '@outrigger/components-api';
+import { serviceUnavailable, silentTestContext } from '@outrigger/components-api/testing';
 import pg from 'pg';
 
 /** The shared test server: PostgreSQL on 127.0.0.1:5432, database `test`, user `postgres`, trust auth. */
@@ -30,4 +31,4 @@ export function postgresUnavailable(): Promise<string | undefined> {
   });
 }
 
-export { skipAll } from '@outrigger/components-api';
+export { skipAll } from '@outrigger/components-api/testing';

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { connect } from 'amqplib';
-import { serviceUnavailable, silentTestContext, tcpConnect, type ComponentContext } from '@outrigger/components-api';
+import type { ComponentContext } from '@outrigger/components-api';
+import { serviceUnavailable, silentTestContext, tcpConnect } from '@outrigger/components-api/testing';
 
 /** The shared test broker (see the working rules); tests make their own exchanges and queues and remove them. */
 export const BROKER_URL = process.env.OUTRIGGER_TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
