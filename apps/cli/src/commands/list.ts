@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { outriggerHome } from '@outrigger/runtime';
-import { liveInstances, type Instance } from './instances.js';
+import type { Instance } from './instances.js';
 import { StatusPrinter } from './status-printer.js';
 
 /** One row of `list -o json`, with dapr list's field names. */
@@ -80,6 +80,8 @@ export function listCommand(): Command {
         process.exitCode = 1;
         return;
       }
+      // Imported here so that the sidecar command does not load the instance registry reader.
+      const { liveInstances } = await import('./instances.js');
       const rows = (await liveInstances(outriggerHome())).map((instance) => toListRow(instance));
       if (options.output === 'json') process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       else if (rows.length === 0) process.stdout.write('No Outrigger instances found.\n');

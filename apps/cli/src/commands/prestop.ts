@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import { prestopPath } from '@outrigger/runtime';
-import { sidecarRequest } from './sidecar-client.js';
 
 /**
  * `outrigger prestop`: for a Kubernetes preStop hook (exec). Asks the local sidecar to drain the
@@ -19,6 +18,8 @@ export function prestopCommand(): Command {
         process.exit(2);
       }
       try {
+        // Imported here so that the sidecar command does not load the HTTP client.
+        const { sidecarRequest } = await import('./sidecar-client.js');
         const result = await sidecarRequest(port, 'POST', prestopPath, { timeoutMs });
         process.stdout.write(`${result.body}\n`);
         process.exit(result.status >= 200 && result.status <= 299 ? 0 : 1);

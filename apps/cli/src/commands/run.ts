@@ -1,37 +1,7 @@
-import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { errorMessage } from '@outrigger/kit';
-import { LocalRegistry, outriggerHome } from '@outrigger/runtime';
-import { exitCodeOf, launchPair, resolvePorts, type PairSettings } from './app-launcher.js';
-import { randomAppId } from './app-id.js';
 import { addLifecycleFlags, lifecycleArgs } from './lifecycle-flags.js';
-import { defaultConfigPath, defaultResourcesPaths, registryFile } from './home-paths.js';
-import { exitWhenFlushed } from './processes.js';
-import { runMultiApp } from './run-multi.js';
-import { onStopSignals } from './signals.js';
+import type { RunOptions } from './run-single.js';
 import { StatusPrinter } from './status-printer.js';
-
-interface RunOptions {
-  appId?: string;
-  appPort?: number;
-  appProtocol: string;
-  daprHttpPort?: number;
-  daprGrpcPort?: number;
-  daprInternalGrpcPort?: number;
-  metricsPort?: number;
-  resourcesPath?: string[];
-  componentsPath?: string[];
-  config?: string;
-  logLevel?: string;
-  logAsJson?: boolean;
-  enableApiLogging?: boolean;
-  appMaxConcurrency?: number;
-  maxBodySize?: string;
-  daprHttpMaxRequestSize?: number;
-  appChannelAddress: string;
-  daprListenAddresses?: string;
-  runFile?: string;
-}
 
 function integer(value: string): number {
   if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError('not an integer');
@@ -103,71 +73,13 @@ export function runCommand(): Command {
         .map((option) => option.attributeName())
         .filter((key) => !['runFile', 'logAsJson'].includes(key) && command.getOptionValueSource(key) === 'cli');
       if (ignored.length > 0 || args.length > 0) printer.warning('With --run-file, other flags and the command are ignored (except --log-as-json).');
+      // Imported here so other commands (the sidecar above all) do not load the launcher, yaml or zod.
+      const { runMultiApp } = await import('./run-multi.js');
       await runMultiApp(options.runFile, printer, options.logAsJson ?? false);
       return;
     }
+    const { runSingleApp } = await import('./run-single.js');
     await runSingleApp(args, options, printer, lifecycleArgs(command));
   });
   return command;
-}
-
-async function runSingleApp(args: string[], options: RunOptions, printer: StatusPrinter, extraSidecarArgs: string[]): Promise<void> {
-  const home = outriggerHome();
-  if (args.length === 0) printer.warning('No application command found; running the Outrigger sidecar alone.');
-  const resourcesPaths = [...(options.resourcesPath ?? []), ...(options.componentsPath ?? [])];
-  const settings: PairSettings = {
-    appId: options.appId ?? randomAppId(runningAppIds(home)),
-    command: args,
-    cwd: process.cwd(),
-    env: {},
-    appPort: options.appPort !== undefined && options.appPort > 0 ? options.appPort : undefined,
-    appProtocol: options.appProtocol,
-    appChannelAddress: options.appChannelAddress,
-    ports: {
-      httpPort: options.daprHttpPort, grpcPort: options.daprGrpcPort,
-      internalGrpcPort: options.daprInternalGrpcPort, metricsPort: options.metricsPort,
-    },
-    resourcesPaths: resourcesPaths.length > 0 ? resourcesPaths : defaultResourcesPaths(home),
-    configPath: options.config ?? defaultConfigPath(home),
-    logLevel: options.logLevel,
-    logAsJson: options.logAsJson ?? false,
-    enableApiLogging: options.enableApiLogging ?? false,
-    appMaxConcurrency: options.appMaxConcurrency,
-    maxBodySize: options.maxBodySize,
-    httpMaxRequestSize: options.daprHttpMaxRequestSize,
-    listenAddresses: options.daprListenAddresses,
-    metadata: {},
-    extraSidecarArgs,
-    appPrefix: '== APP == ',
-    sidecarPrefix: '== OUTRIGGER == ',
-  };
-  const [spec] = await resolvePorts([settings]);
-  if (!spec) throw new Error('no ports resolved');
-  const pair = launchPair(spec, printer);
-  let signalled = false;
-  onStopSignals(() => {
-    signalled = true;
-    printer.info('terminated signal received: shutting down');
-    void pair.stop();
-  }, () => pair.kill());
-  const outcome = await pair.ended;
-  // A stop we were asked for is a success, whatever the children's codes were.
-  exitWhenFlushed(signalled ? 0 : exitCodeOf(outcome));
-}
-
-/** App ids of live sidecars, so a generated id does not clash with a running app. */
-function runningAppIds(home: string): Set<string> {
-  const file = registryFile(home);
-  if (!existsSync(file)) return new Set();
-  try {
-    const registry = new LocalRegistry(file);
-    try {
-      return new Set(registry.list().map((entry) => entry.appId));
-    } finally {
-      registry.close();
-    }
-  } catch (error) {
-    process.stderr.write(`outrigger run: could not read ${file}: ${errorMessage(error)}\n`);
-    return new Set();
-  }
 }
