@@ -123,7 +123,7 @@ export class Sidecar implements SidecarIntrospection {
     await this.host.initAll(this.resources.components);
     for (const component of this.host.all()) this.metrics?.recordComponentLoaded(component.name, true);
     // Resiliency: outbound policies wrap the components' calls; inbound and app policies are handed to their users.
-    const resiliency = new Resiliency(this.resources.resiliencies, { logger, onEvent: this.metrics?.resiliency.record });
+    const resiliency = await Resiliency.create(this.resources.resiliencies, { logger, onEvent: this.metrics?.resiliency.record });
     this.host.wrapInstances(({ name, instance, registration: { block } }) => {
       const policies = resiliency.forComponentOutbound(name, block);
       return policies.configured && outboundOperations[block] ? withOutboundPolicies(instance, block, policies) : instance;

@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici';
 import type { Logger } from '@outrigger/kit';
 import type { BindingEvent } from '@outrigger/components-api';
 import { deliverBulk, deliverEvent, type DeliveryResult } from '../blocks/pubsub/delivery.js';
-import { parseProgrammatic } from '../blocks/pubsub/subscription-model.js';
+import { loadCelForRules, parseProgrammatic } from '../blocks/pubsub/subscription-model.js';
 import { waitForPort } from '../lifecycle/wait-for-port.js';
 import type {
   AppChannel, AppInvokeRequest, AppInvokeResponse, AppSubscriptions, BulkTopicEventDelivery, InputBindingTarget, TopicEventDelivery,
@@ -134,7 +134,9 @@ export class HttpAppChannel implements AppChannel {
     }
     const text = response.body.toString('utf8').trim();
     if (text === '') return { subscriptions: [], problems: [] };
-    const parsed = parseProgrammatic(JSON.parse(text));
+    const body: unknown = JSON.parse(text);
+    if (Array.isArray(body)) await loadCelForRules(body);
+    const parsed = parseProgrammatic(body);
     return { subscriptions: parsed.subscriptions, problems: parsed.problems.map((problem) => `GET /dapr/subscribe: ${problem}`) };
   }
 

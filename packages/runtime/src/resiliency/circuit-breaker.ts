@@ -1,4 +1,4 @@
-import { parse } from '@marcbachmann/cel-js';
+import { compileCel } from '../internal/cel.js';
 import { durationField } from './durations.js';
 import { CircuitBreakerOpenError } from './errors.js';
 
@@ -36,13 +36,13 @@ export interface CircuitBreakerSpec {
 /** daprd's defaults, which are sony/gobreaker's: one probe, a 60 s open state, trip after more than 5 failures in a row. */
 const defaultTrip = 'consecutiveFailures > 5';
 
-/** Builds a policy from its YAML; the trip expression is CEL over the counts. @throws Error naming the field */
+/** Builds a policy from its YAML; the trip expression is CEL over the counts (await loadCel() first). @throws Error naming the field */
 export function circuitBreakerPolicyFromSpec(name: string, spec: CircuitBreakerSpec): CircuitBreakerPolicy {
   const fail = (field: string, error: unknown) => new Error(`circuit breaker "${name}": field "${field}": ${error instanceof Error ? error.message : String(error)}`);
   const trip = spec.trip === undefined || spec.trip.trim() === '' ? defaultTrip : spec.trip;
   let evaluate: (context: Record<string, unknown>) => unknown;
   try {
-    evaluate = parse(trip);
+    evaluate = compileCel(trip);
   } catch (error) {
     throw fail('trip', error);
   }

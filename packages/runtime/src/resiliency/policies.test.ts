@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { loadCel } from '../internal/cel.js';
 import { CircuitBreaker, circuitBreakerPolicyFromSpec, type BreakerState } from './circuit-breaker.js';
 import { CircuitBreakerOpenError } from './errors.js';
 import { matchesCode, retriesLeft, retryDelayMs, retryPolicyFromSpec } from './retry-policy.js';
 import { parseStatusCodes, statusCodeBounds } from './status-codes.js';
+
+// Trip expressions are CEL, which the sidecar loads only when a circuit breaker is defined.
+await loadCel();
 
 describe('status code matching', () => {
   it('reads single codes and inclusive ranges', () => {

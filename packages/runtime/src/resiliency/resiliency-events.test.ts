@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createLogger } from '@outrigger/kit';
+import { loadCel } from '../internal/cel.js';
 import type { Located } from '../resources/load-resources.js';
 import type { ResiliencyResource } from '../resources/resource-schemas.js';
 import { Resiliency, type ResiliencyEvent } from './resiliency.js';
+
+// Trip expressions are CEL, which the sidecar loads only when a circuit breaker is defined (Resiliency.create).
+await loadCel();
 
 const logger = createLogger({ scope: 'test', level: 'silent' });
 

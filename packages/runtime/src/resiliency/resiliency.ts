@@ -2,6 +2,7 @@ import { compose, errorMessage, type Logger } from '@outrigger/kit';
 import type { Located } from '../resources/load-resources.js';
 import type { ResiliencyResource } from '../resources/resource-schemas.js';
 import { builtInPubsubDeliveryRetries, builtInRetries, builtInRetryNames, componentKeywords, defaultPolicyPrefixes } from './built-in-policies.js';
+import { loadCel } from '../internal/cel.js';
 import { CircuitBreaker, circuitBreakerPolicyFromSpec, type BreakerState, type CircuitBreakerPolicy } from './circuit-breaker.js';
 import { durationField } from './durations.js';
 import { PermanentError, unwrapPermanent } from './errors.js';
@@ -92,6 +93,13 @@ export class Resiliency {
   /** The Resiliency resource metrics name: the last one loaded, as in daprd. */
   private source = { name: '', namespace: '' };
 
+  /** Loads CEL first when a resource defines circuit breakers (their trip is CEL), then constructs. */
+  static async create(resources: readonly Located<ResiliencyResource>[], options: ResiliencyOptions): Promise<Resiliency> {
+    if (resources.some((resource) => Object.keys(resource.spec.policies?.circuitBreakers ?? {}).length > 0)) await loadCel();
+    return new Resiliency(resources, options);
+  }
+
+  /** Without circuit breakers, or after loadCel(); see create(). */
   constructor(resources: readonly Located<ResiliencyResource>[], private readonly options: ResiliencyOptions) {
     for (const resource of resources) {
       const name = resource.metadata.name;

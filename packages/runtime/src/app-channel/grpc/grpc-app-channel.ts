@@ -6,6 +6,7 @@ import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-no
 import { delay, type Logger } from '@outrigger/kit';
 import type { BindingEvent } from '@outrigger/components-api';
 import type { DeliveryResult } from '../../blocks/pubsub/delivery.js';
+import { loadCelForRules } from '../../blocks/pubsub/subscription-model.js';
 import { waitForPort } from '../../lifecycle/wait-for-port.js';
 import type {
   AppChannel, AppInvokeRequest, AppInvokeResponse, AppSubscriptions, BulkTopicEventDelivery, InputBindingTarget, TopicEventDelivery,
@@ -120,6 +121,7 @@ export class GrpcAppChannel implements AppChannel {
   async listSubscriptions(): Promise<AppSubscriptions> {
     try {
       const response = await this.call(appCallback.listTopicSubscriptions, {});
+      await loadCelForRules(response.message.subscriptions);
       return subscriptionsFromGrpc(response.message);
     } catch (error) {
       const failure = ConnectError.from(error);

@@ -4,9 +4,13 @@ import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { HTTPExtension_Verb } from '@dapr/dapr/proto/dapr/proto/common/v1/common_pb.js';
 import { ListTopicSubscriptionsResponseSchema } from '@dapr/dapr/proto/dapr/proto/runtime/v1/appcallback_pb.js';
+import { loadCel } from '../../internal/cel.js';
 import { errorAnswer, invokeMetadata, methodOf, responseHeaders, verbOf } from './grpc-invoke-mapping.js';
 import { subscriptionsFromGrpc } from './grpc-subscriptions.js';
 import { eventData, eventExtensions, topicEventBulkRequest, topicEventRequest } from './grpc-topic-events.js';
+
+// Subscription rules are CEL, which the sidecar loads only when it meets one.
+await loadCel();
 
 describe('HTTP invocation mapped to OnInvoke', () => {
   it('takes the method from the decoded, cleaned path', () => {

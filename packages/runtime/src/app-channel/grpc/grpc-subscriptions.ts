@@ -1,6 +1,6 @@
-import { parse } from '@marcbachmann/cel-js';
 import type { ListTopicSubscriptionsResponse, TopicSubscription } from '@dapr/dapr/proto/dapr/proto/runtime/v1/appcallback_pb.js';
 import { bulkOptions, type RouteRule, type Subscription } from '../../blocks/pubsub/subscription-model.js';
+import { compileCel } from '../../internal/cel.js';
 import type { AppSubscriptions } from '../app-channel.js';
 
 /**
@@ -30,7 +30,7 @@ function fromTopicSubscription(entry: TopicSubscription): Subscription {
   for (const rule of rules) {
     if (rule.match === '') continue;
     try {
-      parse(rule.match);
+      compileCel(rule.match);
     } catch (error) {
       throw new Error(`rule "${rule.match}" is not valid CEL: ${(error as Error).message.split('\n')[0]}`);
     }

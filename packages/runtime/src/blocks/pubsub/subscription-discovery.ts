@@ -4,7 +4,7 @@ import { builtInRetryNames } from '../../resiliency/built-in-policies.js';
 import { Resiliency } from '../../resiliency/resiliency.js';
 import type { Located } from '../../resources/load-resources.js';
 import type { SubscriptionResource } from '../../resources/resource-schemas.js';
-import { fromResource, type Subscription } from './subscription-model.js';
+import { fromResource, loadCelForRules, type Subscription } from './subscription-model.js';
 
 /**
  * Gathers the app's subscriptions: declarative Subscription resources, then the app's own answer to
@@ -13,6 +13,7 @@ import { fromResource, type Subscription } from './subscription-model.js';
 export async function discoverSubscriptions(channel: AppChannel | undefined, resources: readonly Located<SubscriptionResource>[], logger: Logger,
   resiliency: Resiliency = new Resiliency([], { logger })): Promise<Subscription[]> {
   const byTopic = new Map<string, Subscription>();
+  await loadCelForRules(resources.map((resource) => resource.spec));
   for (const resource of resources) {
     try {
       const subscription = fromResource(resource);

@@ -1,4 +1,4 @@
-import { parse } from '@marcbachmann/cel-js';
+import { compileCel, loadCel } from '../../internal/cel.js';
 import type { SubscriptionResource } from '../../resources/resource-schemas.js';
 
 export interface RouteRule {
@@ -100,6 +100,18 @@ export function parseProgrammatic(body: unknown): { subscriptions: Subscription[
   return { subscriptions, problems };
 }
 
+/**
+ * Loads CEL when any of the entries has a rule with a match expression; entries are Subscription
+ * resource specs, items of `GET /dapr/subscribe` or gRPC TopicSubscriptions (all keep them in routes.rules).
+ */
+export async function loadCelForRules(entries: readonly unknown[]): Promise<void> {
+  const hasMatch = entries.some((entry) => {
+    const rules = (entry as { routes?: { rules?: unknown } } | null | undefined)?.routes?.rules;
+    return Array.isArray(rules) && rules.some((rule) => typeof (rule as { match?: unknown } | null)?.match === 'string' && (rule as { match: string }).match.trim() !== '');
+  });
+  if (hasMatch) await loadCel();
+}
+
 /** Turns a Subscription resource (v1alpha1 or v2alpha1) into the runtime's form. @throws SubscriptionError */
 export function fromResource(resource: SubscriptionResource): Subscription {
   const spec = resource.spec as Record<string, unknown> & { pubsubname: string; topic: string };
@@ -122,7 +134,7 @@ function checked(subscription: Subscription): Subscription {
   for (const rule of subscription.rules) {
     if (rule.match === '') continue;
     try {
-      parse(rule.match);
+      compileCel(rule.match);
     } catch (error) {
       throw new SubscriptionError(`rule "${rule.match}" is not valid CEL: ${(error as Error).message.split('\n')[0]}`);
     }
@@ -135,7 +147,7 @@ export class Router {
   private readonly compiled: { evaluate: ((context: Record<string, unknown>) => unknown) | undefined; path: string }[];
 
   constructor(private readonly subscription: Subscription) {
-    this.compiled = subscription.rules.map((rule) => ({ evaluate: rule.match === '' ? undefined : parse(rule.match), path: rule.path }));
+    this.compiled = subscription.rules.map((rule) => ({ evaluate: rule.match === '' ? undefined : compileCel(rule.match), path: rule.path }));
   }
 
   /** @returns the path, or undefined when no rule matches and there is no default. */
