@@ -97,8 +97,8 @@ export class Sidecar implements SidecarIntrospection {
     const { options, logger } = this;
     logger.info(`starting Outrigger ${runtimeVersion} with app id "${options.appId}"`);
     for (const warning of options.warnings) logger.warn(warning);
-    this.resources = loadResources(options.resourcesPaths, { appId: options.appId, namespace: options.namespace });
-    if (options.configPath) this.resources.configurations.push(loadConfigurationFile(options.configPath));
+    this.resources = await loadResources(options.resourcesPaths, { appId: options.appId, namespace: options.namespace });
+    if (options.configPath) this.resources.configurations.push(await loadConfigurationFile(options.configPath));
     for (const skipped of this.resources.skipped) logger.debug(`resource skipped: ${skipped}`);
     const metricsConfig = metricsSettings(options.enableMetrics, this.resources.configurations);
     if (metricsConfig.enabled) {

@@ -47,12 +47,12 @@ describe('tracing configuration', () => {
     assert.equal(problem({ otel: { endpointAddress: 'x:1', protocol: 'http', headers: [{ value: 'v' }] } })?.field, 'spec.tracing.otel.headers.0.name');
   });
 
-  it('reports a bad tracing section with the file, the resource and the field', () => {
+  it('reports a bad tracing section with the file, the resource and the field', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'outrigger-tracing-'));
     try {
       const file = join(dir, 'config.yaml');
       writeFileSync(file, 'apiVersion: dapr.io/v1alpha1\nkind: Configuration\nmetadata: { name: traced }\nspec:\n  tracing:\n    samplingRate: "often"\n');
-      assert.throws(() => loadConfigurationFile(file), (error: Error) => {
+      await assert.rejects(() => loadConfigurationFile(file), (error: Error) => {
         assert.match(error.message, /config\.yaml/);
         assert.match(error.message, /traced/);
         assert.match(error.message, /spec\.tracing\.samplingRate/);

@@ -62,10 +62,10 @@ spec: { features: [{ name: HotReload, enabled: true }] }
 `;
 
 describe('loadResources', () => {
-  it('reads every kind from multi-document files', () => {
+  it('reads every kind from multi-document files', async () => {
     const { dir, done } = folderWith({ 'all.yaml': everyKind, 'notes.txt': 'not yaml', 'other.yml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n' });
     try {
-      const loaded = loadResources([dir], context);
+      const loaded = await loadResources([dir], context);
       assert.equal(loaded.components[0]?.metadata.name, 'store');
       assert.equal(loaded.components[0]?.spec.initTimeout, '10s');
       assert.equal(loaded.subscriptions.length, 2);
@@ -78,7 +78,7 @@ describe('loadResources', () => {
     }
   });
 
-  it('leaves out components scoped to other apps and resources of other namespaces', () => {
+  it('leaves out components scoped to other apps and resources of other namespaces', async () => {
     const yaml = `apiVersion: dapr.io/v1alpha1
 kind: Component
 metadata: { name: mine }
@@ -98,18 +98,18 @@ spec: { type: state.in-memory, version: v1 }
 `;
     const { dir, done } = folderWith({ 'c.yaml': yaml });
     try {
-      const loaded = loadResources([dir], { appId: 'app1', namespace: 'prod' });
+      const loaded = await loadResources([dir], { appId: 'app1', namespace: 'prod' });
       assert.deepEqual(loaded.components.map((component) => component.metadata.name), ['mine']);
     } finally {
       done();
     }
   });
 
-  it('names the file, the resource and the field of an invalid document', () => {
+  it('names the file, the resource and the field of an invalid document', async () => {
     const bad = 'apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: { name: broken }\nspec: { type: "not a type", version: v1 }\n';
     const { dir, done } = folderWith({ 'bad.yaml': bad });
     try {
-      assert.throws(() => loadResources([dir], context), (error: unknown) => {
+      await assert.rejects(() => loadResources([dir], context), (error: unknown) => {
         assert.ok(error instanceof ResourceError);
         assert.equal(error.file, join(dir, 'bad.yaml'));
         assert.equal(error.resource, 'Component "broken"');
@@ -122,7 +122,7 @@ spec: { type: state.in-memory, version: v1 }
     }
   });
 
-  it('reports missing fields, broken YAML and missing folders', () => {
+  it('reports missing fields, broken YAML and missing folders', async () => {
     const cases: [string, RegExp][] = [
       ['apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: { name: x }\nspec: { version: v1 }\n', /field "spec\.type"/],
       ['apiVersion: dapr.io/v2alpha1\nkind: Subscription\nmetadata: { name: s }\nspec: { pubsubname: p, topic: t, routes: {} }\n', /field "spec\.routes"/],
@@ -133,18 +133,18 @@ spec: { type: state.in-memory, version: v1 }
     for (const [text, expected] of cases) {
       const { dir, done } = folderWith({ 'r.yaml': text });
       try {
-        assert.throws(() => loadResources([dir], context), expected);
+        await assert.rejects(() => loadResources([dir], context), expected);
       } finally {
         done();
       }
     }
-    assert.throws(() => loadResources(['/no/such/folder'], context), /does not exist/);
+    await assert.rejects(() => loadResources(['/no/such/folder'], context), /does not exist/);
   });
 
-  it('loads a --config file', () => {
+  it('loads a --config file', async () => {
     const { dir, done } = folderWith({ 'config.yaml': 'apiVersion: dapr.io/v1alpha1\nkind: Configuration\nmetadata: { name: daprConfig }\nspec: {}\n' });
     try {
-      assert.equal(loadConfigurationFile(join(dir, 'config.yaml')).metadata.name, 'daprConfig');
+      assert.equal((await loadConfigurationFile(join(dir, 'config.yaml'))).metadata.name, 'daprConfig');
     } finally {
       done();
     }

@@ -1,10 +1,7 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseAllDocuments } from 'yaml';
-import type { z } from 'zod';
-import {
-  componentSchema, configurationSchema, httpEndpointSchema, resiliencySchema, subscriptionV1Schema, subscriptionV2Schema,
-  type ComponentResource, type ConfigurationResource, type HttpEndpointResource, type ResiliencyResource, type SubscriptionResource,
+import type {
+  ComponentResource, ConfigurationResource, HttpEndpointResource, ResiliencyResource, SubscriptionResource,
 } from './resource-schemas.js';
 
 /** Where a resource came from, for error messages. */
@@ -32,30 +29,30 @@ export class ResourceError extends Error {
   }
 }
 
-interface LoadContext {
+export interface LoadContext {
   readonly appId: string;
   readonly namespace: string;
 }
 
 /**
  * Reads every `.yaml`/`.yml` file directly inside each folder (or the file itself when a path is a file),
- * with several documents a file, and validates each Dapr resource.
+ * with several documents a file, and validates each Dapr resource. The YAML parser and the schemas (yaml
+ * and zod, about 170 modules) are imported only when there is a file to read.
  * @throws ResourceError for the first invalid document.
  */
-export function loadResources(paths: readonly string[], context: LoadContext): LoadedResources {
+export async function loadResources(paths: readonly string[], context: LoadContext): Promise<LoadedResources> {
   const loaded: LoadedResources = { components: [], subscriptions: [], resiliencies: [], httpEndpoints: [], configurations: [], skipped: [] };
-  for (const file of resourceFiles(paths)) {
-    for (const document of readDocuments(file)) addDocument(loaded, document, file, context);
-  }
+  const files = resourceFiles(paths);
+  if (files.length === 0) return loaded;
+  const { addFileResources } = await import('./parse-resources.js');
+  for (const file of files) addFileResources(loaded, file, context);
   return loaded;
 }
 
 /** Reads one Configuration file, as given by `--config`. @throws ResourceError */
-export function loadConfigurationFile(file: string): Located<ConfigurationResource> {
-  const documents = readDocuments(file);
-  const first = documents.find((document) => isRecord(document) && document.kind === 'Configuration');
-  if (!first) throw new ResourceError(file, 'file', 'kind', 'no Configuration resource found');
-  return { ...validate(configurationSchema, first, file), origin: { file } };
+export async function loadConfigurationFile(file: string): Promise<Located<ConfigurationResource>> {
+  const { readConfigurationFile } = await import('./parse-resources.js');
+  return readConfigurationFile(file);
 }
 
 function resourceFiles(paths: readonly string[]): string[] {
@@ -77,87 +74,4 @@ function resourceFiles(paths: readonly string[]): string[] {
     }
   }
   return files;
-}
-
-function readDocuments(file: string): unknown[] {
-  const text = readFileSync(file, 'utf8');
-  const documents = parseAllDocuments(text);
-  const list = Array.isArray(documents) ? documents : [documents];
-  const values: unknown[] = [];
-  for (const document of list) {
-    if (document.errors.length > 0) {
-      const error = document.errors[0];
-      throw new ResourceError(file, 'YAML', '', error?.message ?? 'invalid YAML');
-    }
-    const value: unknown = document.toJS();
-    if (value !== null && value !== undefined) values.push(value);
-  }
-  return values;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describe(document: Record<string, unknown>): string {
-  const metadata = isRecord(document.metadata) ? document.metadata : {};
-  const name = typeof metadata.name === 'string' ? metadata.name : '(unnamed)';
-  return `${String(document.kind ?? 'resource')} "${name}"`;
-}
-
-function validate<T extends z.ZodTypeAny>(schema: T, document: unknown, file: string): z.infer<T> {
-  const result = schema.safeParse(document);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = issue ? issue.path.map(String).join('.') : '';
-  throw new ResourceError(file, describe(document as Record<string, unknown>), field, issue?.message ?? 'invalid');
-}
-
-function inScope(scopes: readonly string[] | undefined, appId: string): boolean {
-  return !scopes || scopes.length === 0 || scopes.includes(appId);
-}
-
-function addDocument(loaded: LoadedResources, document: unknown, file: string, context: LoadContext): void {
-  if (!isRecord(document)) throw new ResourceError(file, 'document', '', 'is not a YAML mapping');
-  const apiVersion = String(document.apiVersion ?? '');
-  if (!apiVersion.startsWith('dapr.io/')) {
-    loaded.skipped.push(`${file}: ${describe(document)} has apiVersion "${apiVersion}", not a Dapr resource`);
-    return;
-  }
-  const metadata = isRecord(document.metadata) ? document.metadata : {};
-  const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : '';
-  if (context.namespace !== '' && namespace !== '' && namespace !== context.namespace) {
-    loaded.skipped.push(`${file}: ${describe(document)} is in namespace ${namespace}`);
-    return;
-  }
-  const origin = { file };
-  switch (document.kind) {
-    case 'Component': {
-      const component = validate(componentSchema, document, file);
-      if (inScope(component.scopes, context.appId)) loaded.components.push({ ...component, origin });
-      else loaded.skipped.push(`${file}: ${describe(document)} is not scoped to ${context.appId}`);
-      return;
-    }
-    case 'Subscription': {
-      const schema = apiVersion === 'dapr.io/v1alpha1' ? subscriptionV1Schema : subscriptionV2Schema;
-      const subscription = validate(schema, document, file);
-      if (inScope(subscription.scopes, context.appId)) loaded.subscriptions.push({ ...subscription, origin });
-      return;
-    }
-    case 'Resiliency': {
-      const resiliency = validate(resiliencySchema, document, file);
-      if (inScope(resiliency.scopes, context.appId)) loaded.resiliencies.push({ ...resiliency, origin });
-      return;
-    }
-    case 'HTTPEndpoint': {
-      const endpoint = validate(httpEndpointSchema, document, file);
-      if (inScope(endpoint.scopes, context.appId)) loaded.httpEndpoints.push({ ...endpoint, origin });
-      return;
-    }
-    case 'Configuration':
-      loaded.configurations.push({ ...validate(configurationSchema, document, file), origin });
-      return;
-    default:
-      loaded.skipped.push(`${file}: ${describe(document)} has a kind Outrigger does not know`);
-  }
 }

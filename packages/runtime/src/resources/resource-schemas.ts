@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { tracingSpecSchema } from '../observability/tracing-config.js';
+import { tracingSpecSchema } from '../observability/tracing-schema.js';
 
 /**
  * Dapr's resource kinds as zod schemas. Unknown fields pass through (Dapr ignores them too),
