@@ -39,11 +39,7 @@ export function privateBrokerSkip(program: string): string | undefined {
   return `${program} is not installed, so no private broker can be started`;
 }
 
-/** Component YAML with string metadata. */
-export function componentYaml(name: string, type: string, metadata: Record<string, string>): string {
-  const fields = Object.entries(metadata).map(([key, value]) => `  - name: ${key}\n    value: "${value}"\n`).join('');
-  return `---\napiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${name}\nspec:\n  type: ${type}\n  version: v1\n  metadata:\n${fields}`;
-}
+export { componentYaml } from './component-yaml.js';
 
 /** A broker process this test started; `stop` and `start` keep its port and data. */
 export class PrivateBroker {

@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { serviceUnavailable } from '@outrigger/components-api/testing';
 import { waitFor } from '@outrigger/kit';
+import { componentYaml } from './component-yaml.js';
 import { Spawned } from './processes.js';
 
 /** The shared Redis of the machine: OUTRIGGER_TEST_REDIS (`host:port`), default 127.0.0.1:6379. */
@@ -45,18 +46,7 @@ export function sharedRedisUnavailable(): Promise<string | undefined> {
 
 /** Component YAML for a Redis component (`state.redis`, `pubsub.redis`, ...) on `address`. */
 export function redisComponentYaml(name: string, type: string, address: string, metadata: Record<string, string> = {}): string {
-  const fields = Object.entries({ redisHost: address, ...metadata })
-    .map(([key, value]) => `  - name: ${key}\n    value: "${value}"\n`).join('');
-  return `---
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: ${name}
-spec:
-  type: ${type}
-  version: v1
-  metadata:
-${fields}`;
+  return componentYaml(name, type, { redisHost: address, ...metadata });
 }
 
 /**

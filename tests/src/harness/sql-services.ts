@@ -8,20 +8,7 @@ export function sharedServerUnavailable(name: string, port: number): Promise<str
   return serviceUnavailable(`${name} on 127.0.0.1:${port} is unreachable`, () => tcpConnect(`tcp://127.0.0.1:${port}`, port));
 }
 
-/** Component YAML (one document, `---` first) with string metadata values, quoted. */
-export function componentYaml(name: string, type: string, metadata: Record<string, string>): string {
-  const fields = Object.entries(metadata).map(([key, value]) => `  - name: ${key}\n    value: ${JSON.stringify(value)}\n`).join('');
-  return `---
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: ${name}
-spec:
-  type: ${type}
-  version: v1
-  metadata:
-${fields}`;
-}
+export { componentYaml } from './component-yaml.js';
 
 /** A table name no other run uses (lower case, as PostgreSQL folds names). */
 export function uniqueTable(label: string): string {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { waitFor } from '@outrigger/kit';
 import { daprGrpcClient, waitForGrpcApi } from '../harness/grpc.js';
+import { componentYaml } from '../harness/component-yaml.js';
 import { call } from '../harness/http.js';
 import { freePort, writeFile } from '../harness/processes.js';
 import { sqlitePubSubYaml, startRun, tempDir, type SidecarHandle } from '../harness/sidecars.js';
@@ -110,20 +111,6 @@ spec:
 ${exporter}`;
 }
 
-function bindingYaml(name: string, type: string, key: string, value: string): string {
-  return `---
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: ${name}
-spec:
-  type: ${type}
-  version: v1
-  metadata:
-  - name: ${key}
-    value: ${value}
-`;
-}
 
 /** `00-<trace id>-<parent id>-<flags>` split into its fields. */
 function parse(traceparent: unknown): { traceId: string; parentId: string; flags: string } {
@@ -166,8 +153,8 @@ describe('distributed tracing', () => {
       req.on('end', () => res.end('{}'));
     });
     await new Promise<void>((resolve) => hookServer?.listen(hookPort, '127.0.0.1', resolve));
-    writeFile(join(callerResources, 'hook.yaml'), bindingYaml('hook', 'bindings.http', 'url', `http://127.0.0.1:${hookPort}/hook`));
-    writeFile(join(calleeResources, 'tick.yaml'), bindingYaml('tick', 'bindings.cron', 'schedule', '"@every 1s"'));
+    writeFile(join(callerResources, 'hook.yaml'), componentYaml('hook', 'bindings.http', { url: `http://127.0.0.1:${hookPort}/hook` }));
+    writeFile(join(calleeResources, 'tick.yaml'), componentYaml('tick', 'bindings.cron', { schedule: '@every 1s' }));
     writeFile(join(callerResources, 'config.yaml'), tracingConfiguration('1', `    zipkin:\n      endpointAddress: http://127.0.0.1:${receiverPort}/api/v2/spans\n`));
     writeFile(join(calleeResources, 'config.yaml'), tracingConfiguration('1',
       `    otel:\n      endpointAddress: 127.0.0.1:${receiverPort}\n      protocol: http\n      isSecure: false\n      headers:\n      - name: x-tenant\n        value: tests\n`));
