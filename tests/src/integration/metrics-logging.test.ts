@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '@outrigger/kit';
+import { componentYaml } from '../harness/component-yaml.js';
 import { daprGrpcClient, waitForGrpcApi } from '../harness/grpc.js';
 import { call } from '../harness/http.js';
 import { writeFile } from '../harness/processes.js';
@@ -40,18 +41,7 @@ describe('logging', () => {
 
   before(async () => {
     const secretsFile = writeFile(join(dir.path, 'secrets.json'), JSON.stringify({ dbpass: secretValue }));
-    const resources = writeStateComponents(dir.path, `---
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: localsecrets
-spec:
-  type: secretstores.local.file
-  version: v1
-  metadata:
-  - name: secretsFile
-    value: ${JSON.stringify(secretsFile)}
-`);
+    const resources = writeStateComponents(dir.path, componentYaml('localsecrets', 'secretstores.local.file', { secretsFile }));
     const config = writeFile(join(dir.path, 'config.yaml'), `apiVersion: dapr.io/v1alpha1
 kind: Configuration
 metadata:

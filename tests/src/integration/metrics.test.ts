@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { waitFor } from '@outrigger/kit';
+import { componentYaml } from '../harness/component-yaml.js';
 import { daprGrpcClient, waitForGrpcApi } from '../harness/grpc.js';
 import { call } from '../harness/http.js';
 import { freePort, testAppsDir, writeFile } from '../harness/processes.js';
@@ -21,41 +22,10 @@ describe('Prometheus metrics', () => {
 
   before(async () => {
     const secretsFile = writeFile(join(dir.path, 'secrets.json'), JSON.stringify({ dbpass: 'p' }));
-    const resources = writeStateComponents(dir.path, `${inMemoryPubSubYaml()}---
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: localsecrets
-spec:
-  type: secretstores.local.file
-  version: v1
-  metadata:
-  - name: secretsFile
-    value: ${JSON.stringify(secretsFile)}
----
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: files
-spec:
-  type: bindings.localstorage
-  version: v1
-  metadata:
-  - name: rootPath
-    value: ${JSON.stringify(join(dir.path, 'files'))}
----
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: tick
-spec:
-  type: bindings.cron
-  version: v1
-  metadata:
-  - name: schedule
-    value: "@every 1s"
-scopes: [echoed]
-`);
+    const resources = writeStateComponents(dir.path, inMemoryPubSubYaml()
+      + componentYaml('localsecrets', 'secretstores.local.file', { secretsFile })
+      + componentYaml('files', 'bindings.localstorage', { rootPath: join(dir.path, 'files') })
+      + componentYaml('tick', 'bindings.cron', { schedule: '@every 1s' }) + 'scopes: [echoed]\n');
     const home = join(dir.path, 'home');
     [metricsPort, echoMetricsPort] = [await freePort(), await freePort()];
     const [appPort, echoPort] = [await freePort(), await freePort()];
