@@ -180,7 +180,7 @@ export class Resiliency {
     }
     const { sleep, random, onEvent } = this.options;
     const report = counted && onEvent
-      ? (type: 'executed' | 'activated', policy: PolicyMetricLabels['policy'], status = '') => onEvent({ type, labels: { resiliency: this.source.name, namespace: this.source.namespace, policy, ...counted, status } })
+      ? (type: 'executed' | 'activated', policy: PolicyMetricLabels['policy'], status = '') => onEvent({ type, labels: this.metricLabels(counted, policy, status) })
       : undefined;
     const runner: PolicyRunner = {
       target, timeoutMs, retry, breaker, configured,
@@ -219,14 +219,16 @@ export class Resiliency {
       breaker = new CircuitBreaker(target, policy, this.options.now, (from, to) => {
         this.options.logger.info(`circuit breaker ${policy.name} for ${target} changed state from ${from} to ${to}`);
         this.options.onEvent?.({ type: 'breaker-state', target, policy: policy.name, from, to });
-        if (metric) {
-          const labels = { resiliency: this.source.name, namespace: this.source.namespace, policy: 'circuitbreaker' as const, ...metric, status: to };
-          this.options.onEvent?.({ type: 'activated', labels });
-        }
+        if (metric) this.options.onEvent?.({ type: 'activated', labels: this.metricLabels(metric, 'circuitbreaker', to) });
       });
       this.breakers.set(target, breaker);
     }
     return breaker;
+  }
+
+  /** The labels of a policy's metric event, under the Resiliency resource metrics name (see `source`). */
+  private metricLabels(metric: MetricTarget, policy: PolicyMetricLabels['policy'], status: string): PolicyMetricLabels {
+    return { resiliency: this.source.name, namespace: this.source.namespace, policy, ...metric, status };
   }
 
   /** Reads one resource whole before adding anything, so a bad resource leaves no half of itself behind. */

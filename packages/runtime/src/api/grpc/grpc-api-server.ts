@@ -131,7 +131,7 @@ export class GrpcApiServer {
     const token = this.options.apiToken;
     if (token !== undefined) {
       const sent = req.headers[apiTokenHeader];
-      if (sent === undefined || sent !== token) {
+      if (sent !== token) {
         void this.refuse(req, res, sent === undefined ? 'apiTokenMissing' : 'apiTokenInvalid');
         return;
       }
