@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { benchApps, Child, cpuSeconds, freePort, sleep } from '../lib/processes.mjs';
 import { startApp, startSidecar } from '../lib/outrigger.mjs';
+import { median } from '../lib/stats.mjs';
 import { wrk } from '../lib/tools.mjs';
 
 async function bareChain(appPort) {
@@ -51,7 +52,6 @@ export async function hopCost(ctx) {
       }
     }
   }
-  const median = (values) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)];
   const bare = median(measured['bare node proxies'].map((run) => run.rate));
   const rows = Object.entries(measured).map(([name, runs]) => {
     const rate = median(runs.map((run) => run.rate));
