@@ -190,11 +190,14 @@ export class Sidecar implements SidecarIntrospection {
     });
     this.grpcPort = await this.grpcServer.listen(options.grpcPort, options.listenAddresses);
     logger.info(`gRPC API listening on port ${this.grpcPort}`);
-    this.internalServer = new InternalServer(invoke, logger, (req, res) => {
-      if (traced) traced.hooks.traceProxiedGrpcCall(traced.tracing, req, res);
-      proxy.fromSidecar(req, res);
-    },
-      traced && ((req, res) => traced.hooks.traceInternalInvocation(traced.tracing, req, res, options.appId)));
+    this.internalServer = new InternalServer(invoke, logger, {
+      proxied: (req, res) => {
+        if (traced) traced.hooks.traceProxiedGrpcCall(traced.tracing, req, res);
+        proxy.fromSidecar(req, res);
+      },
+      traceCall: traced && ((req, res) => traced.hooks.traceInternalInvocation(traced.tracing, req, res, options.appId)),
+      traceFramedCall: traced && ((request) => traced.hooks.traceFramedInvocation(traced.tracing, request, options.appId)),
+    });
     this.internalPort = await this.internalServer.listen(options.internalPort);
     this.register();
     this.readiness.advance('outbound-ready');

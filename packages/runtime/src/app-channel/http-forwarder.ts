@@ -38,7 +38,7 @@ export const smallBodyBytes = 64 * 1024;
 export async function relayAnswer(status: number, headers: Record<string, string | string[] | undefined>, body: Readable, res: ServerResponse): Promise<void> {
   const declared = Number(headers['content-length'] ?? -1);
   if (declared >= 0 && declared <= smallBodyBytes && headers['transfer-encoding'] === undefined) {
-    const bytes = await readWhole(body, declared);
+    const bytes = await readWholeBody(body, declared);
     res.writeHead(status, forwardableHeaders(headers));
     res.end(bytes);
     return;
@@ -61,7 +61,7 @@ export async function smallOrStreamedBody(req: IncomingMessage, method: string, 
   const declared = Number(req.headers['content-length'] ?? -1);
   if (declared >= 0 && declared <= smallBodyBytes && declared <= maxBodyBytes && req.headers['transfer-encoding'] === undefined
     && method !== 'GET' && method !== 'HEAD') {
-    return declared === 0 ? undefined : readWhole(req, declared);
+    return declared === 0 ? undefined : readWholeBody(req, declared);
   }
   return limitedRequestBody(req, method, maxBodyBytes);
 }
@@ -71,7 +71,7 @@ export async function smallOrStreamedBody(req: IncomingMessage, method: string, 
  * The listeners are left on: the stream is finished either way, and removing four listeners twice per
  * call showed in the profile. A settled promise ignores the later events.
  */
-function readWhole(stream: Readable, expectedLength: number): Promise<Buffer> {
+export function readWholeBody(stream: Readable, expectedLength: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -5,6 +5,7 @@ import { errorMessage, isDaprError, type Logger } from '@outrigger/kit';
 import { callerHeaders, type InvokeService } from '../blocks/invoke/invoke-service.js';
 import { sendError } from '../api/http/http-io.js';
 import { GrpcCode, writeGrpcStatus } from '../api/grpc/grpc-status.js';
+import { FramedServerSession, type FramedCallObserver } from './framed/framed-server-session.js';
 
 /** Passes a proxied gRPC call (arriving over h2c from another sidecar) on to this sidecar's app. */
 export type ProxiedCallHandler = (req: Http2ServerRequest, res: Http2ServerResponse) => void;
@@ -12,11 +13,22 @@ export type ProxiedCallHandler = (req: Http2ServerRequest, res: Http2ServerRespo
 /** The HTTP/2 connection preface starts so; no HTTP/1.x request line does. */
 const http2Preface = Buffer.from('PRI * HTTP/2.0');
 
+export interface InternalServerHooks {
+  /** Passes proxied gRPC calls on to the app; without it they are answered UNIMPLEMENTED. */
+  readonly proxied?: ProxiedCallHandler;
+  /** Starts the trace span of an arriving HTTP/1.1 invocation (when tracing is on), before it goes on to the app. */
+  readonly traceCall?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The same for an invocation arriving over the framed protocol. */
+  readonly traceFramedCall?: FramedCallObserver;
+}
+
 /**
  * The sidecar-to-sidecar server: another sidecar forwards invocations for this app here, with the
  * caller's identity in `dapr-caller-app-id` / `dapr-caller-namespace`; the call goes on to the app.
- * One port serves two protocols, told apart by the connection's first bytes: HTTP/1.1 keep-alive for
- * HTTP invocations (the measured choice, docs/architecture.md) and h2c for proxied gRPC calls.
+ * One port serves three protocols, told apart by the connection's first bytes: the framed protocol
+ * (internal/framed/) for HTTP invocations whose request body was read whole, HTTP/1.1 keep-alive for
+ * the others (streamed bodies, and callers that do not speak the framed protocol), and h2c for proxied
+ * gRPC calls (the measured choices, docs/architecture.md).
  * It listens on loopback only until mTLS exists, so only sidecars on this machine can reach it.
  */
 export class InternalServer {
@@ -24,14 +36,11 @@ export class InternalServer {
   private readonly http1: Server;
   private readonly http2: Http2Server;
   private readonly sessions = new Set<ServerHttp2Session>();
+  private readonly framedSessions = new Set<FramedServerSession>();
 
-  /**
-   * @param traceCall starts the trace span of an arriving HTTP invocation (when tracing is on), before it
-   * goes on to the app
-   */
-  constructor(private readonly invoke: InvokeService, private readonly logger: Logger, proxied?: ProxiedCallHandler,
-    private readonly traceCall?: (req: IncomingMessage, res: ServerResponse) => void) {
+  constructor(private readonly invoke: InvokeService, private readonly logger: Logger, private readonly hooks: InternalServerHooks = {}) {
     this.http1 = createServer({ keepAliveTimeout: 65_000 }, (req, res) => this.invocation(req, res));
+    const proxied = hooks.proxied;
     this.http2 = createHttp2Server({}, (req, res) => {
       if (proxied && String(req.headers['content-type'] ?? '').startsWith('application/grpc')) {
         proxied(req, res);
@@ -63,17 +72,19 @@ export class InternalServer {
       listener.close(() => resolve());
       this.http1.closeIdleConnections();
       for (const session of this.sessions) session.close();
+      for (const session of this.framedSessions) session.goAway();
     });
   }
 
   closeAllConnections(): void {
     this.http1.closeAllConnections();
     for (const session of this.sessions) session.destroy();
+    for (const session of this.framedSessions) session.destroy();
   }
 
   /**
-   * Reads until the first bytes tell HTTP/2's preface from an HTTP/1.x request line, puts them back and
-   * hands the socket over. Read with `read()` rather than 'data' events: the HTTP/2 session takes over
+   * Reads until the first bytes tell the framed preface (a NUL byte first) or HTTP/2's preface from an
+   * HTTP/1.x request line, puts them back and hands the socket over. Read with `read()` rather than 'data' events: the HTTP/2 session takes over
    * the socket's buffered bytes only while the socket is not flowing.
    */
   private route(socket: Socket): void {
@@ -86,16 +97,26 @@ export class InternalServer {
       if (seen.length === 0 || (isHttp2 && seen.length < http2Preface.length)) return;
       socket.off('readable', onReadable);
       socket.unshift(seen);
+      if (seen[0] === 0) {
+        this.framed(socket);
+        return;
+      }
       (isHttp2 ? this.http2 : this.http1).emit('connection', socket);
     };
     socket.on('readable', onReadable);
     socket.on('error', () => socket.destroy());
   }
 
+  private framed(socket: Socket): void {
+    const session = new FramedServerSession(socket, (request, signal) => this.invoke.answerFramed(request, signal), this.logger, this.hooks.traceFramedCall);
+    this.framedSessions.add(session);
+    socket.once('close', () => this.framedSessions.delete(session));
+  }
+
   private invocation(req: IncomingMessage, res: ServerResponse): void {
     const caller = String(req.headers[callerHeaders.appId] ?? '');
     const namespace = String(req.headers[callerHeaders.namespace] ?? '');
-    this.traceCall?.(req, res);
+    this.hooks.traceCall?.(req, res);
     this.invoke.invokeLocal(req, res, req.url ?? '/', caller, namespace).catch((error: unknown) => {
       if (!isDaprError(error)) this.logger.warn(`internal invocation from ${caller} failed: ${errorMessage(error)}`);
       if (!req.complete) req.resume();

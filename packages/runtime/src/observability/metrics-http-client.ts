@@ -1,4 +1,5 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { framedCallChannel, type FramedCallMessage } from '../internal/framed/framed-client.js';
 import type { SidecarOptions } from '../options/sidecar-options.js';
 import type { HttpExchange } from './sidecar-metrics.js';
 
@@ -66,11 +67,22 @@ export class HttpClientWatch {
 
   start(): void {
     for (const [name, handler] of Object.entries(this.handlers)) subscribe(name, handler);
+    framedCallChannel.subscribe(this.framedCall);
   }
 
   stop(): void {
     for (const [name, handler] of Object.entries(this.handlers)) unsubscribe(name, handler);
+    framedCallChannel.unsubscribe(this.framedCall);
   }
+
+  /** A call to another sidecar over the framed protocol (internal/framed/), which undici does not see. */
+  private readonly framedCall = (message: unknown): void => {
+    const call = message as FramedCallMessage;
+    this.options.record({
+      method: call.verb, path: call.pathAndQuery.split('?')[0] ?? '/', status: call.status, elapsedMs: call.elapsedMs,
+      requestBytes: call.requestBytes, responseBytes: call.responseBytes,
+    });
+  };
 
   private created({ request }: { request: UndiciRequest }): void {
     const origin = String(request.origin).replace(/\/$/, '');

@@ -185,12 +185,22 @@ function grpcStatus(res: Http2ServerResponse): number {
  * and makes it the parent the app sees (the request's trace context is replaced before it is forwarded).
  */
 export function traceInternalInvocation(tracing: SidecarTracing, req: IncomingMessage, res: ServerResponse, appId: string): void {
-  const invoked = (req.url ?? '/').split('?')[0]?.replace(/^\//, '') ?? '';
-  const span: Span = tracing.start(`CallLocal/${appId}/${invoked}`, SpanKind.SERVER, req.headers, req.headers, {
-    'rpc.service': 'ServiceInvocation', 'dapr.invoke_method': invoked, 'dapr.protocol': 'http', 'net.peer.name': String(req.headers['dapr-caller-app-id'] ?? ''),
+  const end = startCallLocalSpan(tracing, req.url ?? '/', req.headers, appId);
+  res.once('close', () => end(res.writableFinished ? res.statusCode : 500));
+}
+
+/** {@link traceInternalInvocation} for a call that came over the framed protocol; returns what ends the span. */
+export function traceFramedInvocation(tracing: SidecarTracing, request: { readonly pathAndQuery: string; readonly headers: TraceCarrier }, appId: string): (status: number) => void {
+  return startCallLocalSpan(tracing, request.pathAndQuery, request.headers, appId);
+}
+
+function startCallLocalSpan(tracing: SidecarTracing, url: string, headers: TraceCarrier, appId: string): (status: number) => void {
+  const invoked = url.split('?')[0]?.replace(/^\//, '') ?? '';
+  const span: Span = tracing.start(`CallLocal/${appId}/${invoked}`, SpanKind.SERVER, headers, headers, {
+    'rpc.service': 'ServiceInvocation', 'dapr.invoke_method': invoked, 'dapr.protocol': 'http', 'net.peer.name': String(headers['dapr-caller-app-id'] ?? ''),
   });
-  res.once('close', () => {
-    if (span.isRecording()) span.setAttribute('dapr.status_code', String(res.statusCode));
-    endWithHttpStatus(span, res.writableFinished ? res.statusCode : 500);
-  });
+  return (status) => {
+    if (span.isRecording()) span.setAttribute('dapr.status_code', String(status));
+    endWithHttpStatus(span, status);
+  };
 }

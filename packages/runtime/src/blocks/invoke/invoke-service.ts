@@ -1,12 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import type { Dispatcher } from 'undici';
 import { daprError, errorMessage, isDaprError, type Logger } from '@outrigger/kit';
-import type { AppChannel } from '../../app-channel/app-channel.js';
+import type { AppChannel, AppInvokeResponse } from '../../app-channel/app-channel.js';
 import { forwardToApp } from '../../app-channel/forward-to-app.js';
 import { LazyAgent } from '../../app-channel/lazy-agent.js';
 import { relayAnswer, smallOrStreamedBody } from '../../app-channel/http-forwarder.js';
 import { forwardableHeaders } from '../../app-channel/proxy-headers.js';
+import { FramedClient, FramedUnsupportedError, type FramedAnswer, type FramedRequest } from '../../internal/framed/framed-client.js';
 import type { LocalRegistry } from '../../nameresolution/local-registry.js';
 import { FailedAnswerError } from '../../resiliency/errors.js';
 import { readReplayable, type ReplayableBody } from '../../resiliency/replayable-body.js';
@@ -58,6 +60,16 @@ export const sidecarOnlyHeaders = ['dapr-api-token', 'dapr-app-id'] as const;
 /** Headers one sidecar sends the other to say who is calling. */
 export const callerHeaders = { appId: 'dapr-caller-app-id', namespace: 'dapr-caller-namespace' } as const;
 
+/** Headers that stop at the called app's sidecar: the caller's identity goes on as the channel adds it. */
+const inboundDroppedHeaders = [...sidecarOnlyHeaders, callerHeaders.appId, callerHeaders.namespace];
+
+/** The other sidecar's answer; the body is whole when it came in one frame. */
+interface SidecarAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: Buffer | Readable;
+}
+
 /**
  * Service invocation: a call for this app goes straight to the app channel; a call for another app
  * goes to that app's sidecar (found in the local registry), which passes it to its app. Bodies stream
@@ -65,6 +77,7 @@ export const callerHeaders = { appId: 'dapr-caller-app-id', namespace: 'dapr-cal
  */
 export class InvokeService {
   private readonly agent = new LazyAgent({ keepAliveTimeout: 30_000, connections: 256 });
+  private readonly framed = new FramedClient();
   private readonly resiliency: Resiliency;
 
   constructor(private readonly options: InvokeServiceOptions) {
@@ -96,6 +109,36 @@ export class InvokeService {
 
   /** Hands a call to this sidecar's app; used for self-invocation and for calls arriving from other sidecars. */
   async invokeLocal(req: IncomingMessage, res: ServerResponse, pathAndQuery: string, callerAppId: string, callerNamespace: string): Promise<void> {
+    const channel = this.acceptingChannel();
+    await forwardToApp(channel, req, res, pathAndQuery, { callerAppId, callerNamespace, calleeAppId: this.options.appId },
+      inboundDroppedHeaders, this.options.maxBodyBytes);
+  }
+
+  /**
+   * A call another sidecar sent over the framed protocol, for this sidecar's app. The answer's body is
+   * the app's stream; the internal server reads or relays it.
+   * @throws DaprError when the app takes no calls now, or the channel's error
+   */
+  answerFramed(request: FramedRequest, signal: AbortSignal): Promise<AppInvokeResponse> {
+    const channel = this.acceptingChannel();
+    const queryAt = request.pathAndQuery.indexOf('?');
+    const caller = (name: string) => {
+      const value = request.headers[name];
+      return typeof value === 'string' ? value : '';
+    };
+    return channel.invokeMethod({
+      verb: request.verb,
+      path: queryAt < 0 ? request.pathAndQuery : request.pathAndQuery.slice(0, queryAt),
+      query: queryAt < 0 ? undefined : request.pathAndQuery.slice(queryAt + 1),
+      headers: forwardableHeaders(request.headers, inboundDroppedHeaders),
+      body: request.body,
+      identity: { callerAppId: caller(callerHeaders.appId), callerNamespace: caller(callerHeaders.namespace), calleeAppId: this.options.appId },
+      signal,
+    });
+  }
+
+  /** The app channel, when the app takes calls now. @throws DaprError saying why not */
+  private acceptingChannel(): AppChannel {
     const channel = this.options.appChannel;
     if (!channel) throw daprError('appChannelNil', this.options.appId);
     const refusal = this.options.inboundRefusal?.();
@@ -103,8 +146,7 @@ export class InvokeService {
     if (refusal === 'draining') throw daprError('shuttingDown');
     if (refusal === 'unhealthy') throw daprError('appUnhealthy', this.options.appId);
     if (refusal === 'not-ready') throw daprError('appNotReady', this.options.appId);
-    await forwardToApp(channel, req, res, pathAndQuery, { callerAppId, callerNamespace, calleeAppId: this.options.appId },
-      [...sidecarOnlyHeaders, callerHeaders.appId, callerHeaders.namespace], this.options.maxBodyBytes);
+    return channel;
   }
 
   /**
@@ -126,16 +168,12 @@ export class InvokeService {
   }
 
   async close(): Promise<void> {
+    this.framed.close();
     await this.agent.close();
   }
 
   private async callLocal(request: BufferedInvokeRequest, callerAppId: string, callerNamespace: string): Promise<BufferedInvokeResponse> {
-    const channel = this.options.appChannel;
-    if (!channel) throw daprError('appChannelNil', this.options.appId);
-    const refusal = this.options.inboundRefusal?.();
-    if (refusal === 'draining') throw daprError('shuttingDown');
-    if (refusal === 'unhealthy') throw daprError('appUnhealthy', this.options.appId);
-    if (refusal === 'not-ready') throw daprError('appNotReady', this.options.appId);
+    const channel = this.acceptingChannel();
     const answer = await channel.invokeMethod({
       verb: request.verb, path: request.path, query: request.query, headers: request.headers, body: request.body,
       identity: { callerAppId, callerNamespace, calleeAppId: this.options.appId },
@@ -146,18 +184,13 @@ export class InvokeService {
   private async callRemote(request: BufferedInvokeRequest, appId: string, namespace: string, target: string): Promise<BufferedInvokeResponse> {
     const { runner, retryable, answersCanFail } = this.policiesFor(appId);
     const headers: Record<string, string> = { ...request.headers, [callerHeaders.appId]: this.options.appId, [callerHeaders.namespace]: this.options.namespace };
+    const body: ReplayableBody = request.body.length === 0 ? { kind: 'none' } : { kind: 'buffered', bytes: Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength) };
+    const pathAndQuery = request.query === undefined ? request.path : `${request.path}?${request.query}`;
     try {
       return await runner.run(async ({ signal }) => {
-        const origin = this.chooseSidecar(appId, namespace, target);
-        const answer = await this.agent.request({
-          origin, path: request.query === undefined ? request.path : `${request.path}?${request.query}`,
-          method: request.verb as Dispatcher.HttpMethod, headers, body: request.body, signal,
-        }).catch((error: unknown) => {
-          throw new SidecarUnreachableError(error);
-        });
-        const body = Buffer.from(await answer.body.arrayBuffer());
-        const response = { status: answer.statusCode, headers: answer.headers as Record<string, string | string[] | undefined>, body };
-        if (answersCanFail && answer.statusCode >= 400) throw new FailedAnswerError(response, { http: answer.statusCode }, `the app answered ${answer.statusCode}`);
+        const answer = await this.send(this.chooseSidecar(appId, namespace, target), request.verb, pathAndQuery, headers, body, signal);
+        const response = { status: answer.status, headers: answer.headers, body: await wholeBody(answer.body) };
+        if (answersCanFail && answer.status >= 400) throw new FailedAnswerError(response, { http: answer.status }, `the app answered ${answer.status}`);
         return response;
       }, { retryable });
     } catch (error) {
@@ -188,30 +221,51 @@ export class InvokeService {
       if (!res.writableFinished) callerGone.abort(new Error('the caller closed the connection'));
     };
     res.once('close', onClose);
-    let response: Dispatcher.ResponseData;
+    let answer: SidecarAnswer;
     try {
-      response = await runner.run(async ({ signal }) => {
-        const origin = this.chooseSidecar(appId, namespace, target);
-        const answer = await this.agent.request({
-          origin, path: pathAndQuery, method: method as Dispatcher.HttpMethod, headers, signal,
-          body: body.kind === 'buffered' ? body.bytes : body.kind === 'streaming' ? body.stream : null,
-        }).catch((error: unknown) => {
-          throw new SidecarUnreachableError(error);
-        });
-        if (answersCanFail && answer.statusCode >= 400) {
-          const failed = { status: answer.statusCode, headers: answer.headers, body: Buffer.from(await answer.body.arrayBuffer()) };
-          throw new FailedAnswerError(failed, { http: answer.statusCode }, `the app answered ${answer.statusCode}`);
+      answer = await runner.run(async ({ signal }) => {
+        const sent = await this.send(this.chooseSidecar(appId, namespace, target), method, pathAndQuery, headers, body, signal);
+        if (answersCanFail && sent.status >= 400) {
+          const failed = { status: sent.status, headers: sent.headers, body: await wholeBody(sent.body) };
+          throw new FailedAnswerError(failed, { http: sent.status }, `the app answered ${sent.status}`);
         }
-        return answer;
+        return sent;
       }, { retryable: body.kind === 'streaming' ? () => false : retryable, signal: callerGone.signal });
     } catch (error) {
       if (!(error instanceof FailedAnswerError)) throw error;
-      const failed = error.answer as { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer };
-      res.writeHead(failed.status, forwardableHeaders(failed.headers));
-      res.end(failed.body);
+      answer = error.answer as SidecarAnswer;
+    } finally {
+      res.off('close', onClose);
+    }
+    if (!Buffer.isBuffer(answer.body)) {
+      await relayAnswer(answer.status, answer.headers, answer.body, res);
       return;
     }
-    await relayAnswer(response.statusCode, response.headers as Record<string, string | string[] | undefined>, response.body, res);
+    res.writeHead(answer.status, forwardableHeaders(answer.headers));
+    res.end(answer.body);
+  }
+
+  /**
+   * One attempt to the other app's sidecar at `address` (`host:port`): over the framed protocol when
+   * the body was read whole and that sidecar speaks it, else over HTTP/1.1.
+   * @throws SidecarUnreachableError when the sidecar cannot be reached or the connection breaks before the answer
+   */
+  private async send(address: string, verb: string, pathAndQuery: string, headers: Record<string, string | string[]>, body: ReplayableBody, signal: AbortSignal | undefined): Promise<SidecarAnswer | FramedAnswer> {
+    if (body.kind !== 'streaming' && this.framed.supports(address)) {
+      try {
+        return await this.framed.request(address, { verb, pathAndQuery, headers, body: body.kind === 'buffered' ? body.bytes : undefined }, signal);
+      } catch (error) {
+        // A sidecar that answered the preface as HTTP took no call: the same attempt goes over HTTP/1.1.
+        if (!(error instanceof FramedUnsupportedError)) throw new SidecarUnreachableError(error);
+      }
+    }
+    const answer = await this.agent.request({
+      origin: `http://${address}`, path: pathAndQuery, method: verb as Dispatcher.HttpMethod, headers, signal,
+      body: body.kind === 'buffered' ? body.bytes : body.kind === 'streaming' ? body.stream : null,
+    }).catch((error: unknown) => {
+      throw new SidecarUnreachableError(error);
+    });
+    return { status: answer.statusCode, headers: answer.headers as Record<string, string | string[] | undefined>, body: answer.body };
   }
 
   /**
@@ -225,12 +279,12 @@ export class InvokeService {
     return { runner: this.resiliency.builtInServiceRunner(appId), retryable: (error) => error instanceof SidecarUnreachableError, answersCanFail: false };
   }
 
-  /** One live instance of the app, chosen afresh for each attempt. @throws DaprError when none is registered */
+  /** The internal address (`host:port`) of one live instance of the app, chosen afresh for each attempt. @throws DaprError when none is registered */
   private chooseSidecar(appId: string, namespace: string, target: string): string {
     const candidates = this.options.registry.lookup(appId, namespace);
     const chosen = candidates[Math.floor(Math.random() * candidates.length)];
     if (!chosen) throw daprError('directInvokeAppNotFound', target, target);
-    return `http://${chosen.internalAddress}`;
+    return chosen.internalAddress;
   }
 }
 
@@ -239,4 +293,9 @@ export function parseTarget(target: string, defaultNamespace: string): { appId: 
   const parts = target.split('.');
   if (parts.length > 2 || parts.some((part) => part === '')) throw daprError('directInvoke', target, `invalid app id ${target}`);
   return { appId: parts[0] as string, namespace: parts[1] ?? defaultNamespace };
+}
+
+/** A body read to its end (an answer that came in one frame already is). */
+async function wholeBody(body: Buffer | Readable): Promise<Buffer> {
+  return Buffer.isBuffer(body) ? body : buffer(body);
 }

@@ -1,0 +1,297 @@
+import { channel } from 'node:diagnostics_channel';
+import { connect, type Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import { CoalescingWriter, decodeHeadAndBody, encodeFrame, endOfStream, FrameReader, FrameType, framedPreface, type Frame } from './frames.js';
+
+/** One invocation as it travels to the other sidecar; its body was read whole. */
+export interface FramedRequest {
+  readonly verb: string;
+  /** Method path and query string, starting with `/`, encoding kept. */
+  readonly pathAndQuery: string;
+  readonly headers: Readonly<Record<string, string | string[]>>;
+  readonly body: Buffer | undefined;
+}
+
+/** The other sidecar's answer: a body that came in one frame is a Buffer, a longer one a stream. */
+export interface FramedAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: Buffer | Readable;
+}
+
+/** The other side answered the preface as an HTTP server would: it does not speak this protocol. The call was not made. */
+export class FramedUnsupportedError extends Error {
+  constructor(address: string) {
+    super(`the sidecar at ${address} does not speak the framed protocol`);
+    this.name = 'FramedUnsupportedError';
+  }
+}
+
+/** The connection failed or closed before the answer came. */
+export class FramedConnectionError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'FramedConnectionError';
+  }
+}
+
+/** A finished framed call, as published on {@link framedCallChannel} (its answer had a status). */
+export interface FramedCallMessage {
+  readonly verb: string;
+  readonly pathAndQuery: string;
+  readonly status: number;
+  readonly elapsedMs: number;
+  readonly requestBytes: number;
+  readonly responseBytes: number;
+}
+
+/**
+ * Every finished framed call is published here when someone listens, as undici publishes its requests:
+ * the client metrics watch both, so no caller has to report its own calls.
+ */
+export const framedCallChannel = channel('outrigger:framed:call');
+
+/** A call being measured for {@link framedCallChannel}. */
+interface Measured {
+  readonly verb: string;
+  readonly pathAndQuery: string;
+  readonly started: number;
+  readonly requestBytes: number;
+  status: number;
+  responseBytes: number;
+}
+
+interface PendingCall {
+  resolve(answer: FramedAnswer): void;
+  reject(error: Error): void;
+  /** The answer's body while it streams in. */
+  stream?: Readable;
+  paused: boolean;
+  /** Set once the caller's signal is listened to, to stop listening when the call ends. */
+  unlisten?: () => void;
+  /** Set when the call is measured (someone listens on {@link framedCallChannel}). */
+  measured?: Measured;
+}
+
+/**
+ * Calls other sidecars over the framed protocol: one connection per sidecar address, every call to it
+ * multiplexed there. An address whose sidecar answers the preface as HTTP is remembered, and
+ * {@link supports} says false for it from then on (the caller uses HTTP/1.1 instead).
+ */
+export class FramedClient {
+  private readonly connections = new Map<string, FramedConnection>();
+  private readonly httpOnly = new Set<string>();
+
+  supports(address: string): boolean {
+    return !this.httpOnly.has(address);
+  }
+
+  /**
+   * @param address `host:port` of the other sidecar's internal port
+   * @throws FramedUnsupportedError (call not made), FramedConnectionError, or `signal`'s reason
+   */
+  request(address: string, request: FramedRequest, signal?: AbortSignal): Promise<FramedAnswer> {
+    let connection = this.connections.get(address);
+    if (!connection || !connection.usable) {
+      connection = new FramedConnection(address, () => this.httpOnly.add(address), () => {
+        if (this.connections.get(address) === connection) this.connections.delete(address);
+      });
+      this.connections.set(address, connection);
+    }
+    return connection.call(request, signal);
+  }
+
+  /** Ends every connection once its calls are answered. */
+  close(): void {
+    for (const connection of this.connections.values()) connection.endWhenIdle();
+    this.connections.clear();
+  }
+}
+
+/** Idle connections are ended after this long, so a sidecar that went away leaves no socket behind. */
+const idleMs = 60_000;
+
+class FramedConnection {
+  usable = true;
+  private readonly socket: Socket;
+  private readonly writer: CoalescingWriter;
+  private readonly reader = new FrameReader();
+  private readonly calls = new Map<number, PendingCall>();
+  private nextStream = 1;
+  private preface: Buffer | undefined = Buffer.alloc(0);
+  private ending = false;
+
+  constructor(private readonly address: string, private readonly onHttpOnly: () => void, private readonly onGone: () => void) {
+    const colon = address.lastIndexOf(':');
+    this.socket = connect({ host: address.slice(0, colon), port: Number(address.slice(colon + 1)), noDelay: true });
+    this.socket.setTimeout(idleMs);
+    this.writer = new CoalescingWriter(this.socket);
+    this.socket.write(framedPreface);
+    this.socket.on('data', (chunk: Buffer) => this.received(chunk));
+    this.socket.on('timeout', () => {
+      if (this.calls.size === 0) this.endWhenIdle();
+    });
+    this.socket.on('error', (error) => this.fail(new FramedConnectionError(`connection to ${address} failed: ${error.message}`, { cause: error })));
+    this.socket.on('close', () => this.fail(new FramedConnectionError(`connection to ${address} closed before the answer`)));
+  }
+
+  call(request: FramedRequest, signal: AbortSignal | undefined): Promise<FramedAnswer> {
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    const stream = this.nextStream;
+    this.nextStream = this.nextStream >= 0xffff_fff0 ? 1 : this.nextStream + 1;
+    return new Promise<FramedAnswer>((resolve, reject) => {
+      const pending: PendingCall = { resolve, reject, paused: false };
+      if (framedCallChannel.hasSubscribers) {
+        pending.measured = { verb: request.verb, pathAndQuery: request.pathAndQuery, started: performance.now(), requestBytes: request.body?.length ?? 0, status: 0, responseBytes: 0 };
+      }
+      this.calls.set(stream, pending);
+      if (signal) {
+        const onAbort = () => this.cancel(stream, signal.reason as Error);
+        signal.addEventListener('abort', onAbort, { once: true });
+        pending.unlisten = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.writer.write(encodeFrame(FrameType.request, stream, 0, [request.verb, request.pathAndQuery, request.headers], request.body));
+    });
+  }
+
+  endWhenIdle(): void {
+    this.usable = false;
+    this.ending = true;
+    if (this.calls.size === 0) this.socket.end();
+  }
+
+  private received(chunk: Buffer): void {
+    if (this.preface) {
+      const seen = Buffer.concat([this.preface, chunk]);
+      const length = Math.min(seen.length, framedPreface.length);
+      if (!seen.subarray(0, length).equals(framedPreface.subarray(0, length))) {
+        this.httpOnlyPeer();
+        return;
+      }
+      if (seen.length < framedPreface.length) {
+        this.preface = seen;
+        return;
+      }
+      this.preface = undefined;
+      chunk = seen.subarray(framedPreface.length);
+    }
+    try {
+      for (const frame of this.reader.push(chunk)) this.handle(frame);
+    } catch (error) {
+      this.socket.destroy(error as Error);
+    }
+  }
+
+  private handle(frame: Frame): void {
+    if (frame.type === FrameType.goAway) {
+      this.usable = false;
+      this.onGone();
+      this.endWhenIdle();
+      return;
+    }
+    const call = this.calls.get(frame.stream);
+    if (!call) return; // cancelled here already; its late frames are dropped
+    switch (frame.type) {
+      case FrameType.response: {
+        const { head, body } = decodeHeadAndBody(frame.payload);
+        const [status, headers] = head as [number, Record<string, string | string[]>];
+        if (call.measured) {
+          call.measured.status = status;
+          call.measured.responseBytes = body.length;
+        }
+        if (frame.flags & endOfStream) {
+          this.finish(frame.stream, call, true);
+          call.resolve({ status, headers, body });
+          return;
+        }
+        call.stream = this.answerStream(frame.stream, call);
+        if (body.length > 0) call.stream.push(body);
+        call.resolve({ status, headers, body: call.stream });
+        return;
+      }
+      case FrameType.data:
+        if (!call.stream) return;
+        if (call.measured) call.measured.responseBytes += frame.payload.length;
+        if (frame.payload.length > 0 && !call.stream.push(frame.payload) && !call.paused) {
+          call.paused = true;
+          this.writer.write(encodeFrame(FrameType.pause, frame.stream, 0));
+        }
+        if (frame.flags & endOfStream) {
+          this.finish(frame.stream, call, true);
+          call.stream.push(null);
+        }
+        return;
+      case FrameType.reset: {
+        this.finish(frame.stream, call);
+        const error = new FramedConnectionError(`the other sidecar ended the call: ${frame.payload.toString('utf8')}`);
+        if (call.stream) call.stream.destroy(error);
+        else call.reject(error);
+        return;
+      }
+      default:
+        this.socket.destroy(new Error(`unexpected frame type ${frame.type}`));
+    }
+  }
+
+  /** The body of an answer that goes on in data frames; the consumer's pace pauses and resumes the sender. */
+  private answerStream(stream: number, call: PendingCall): Readable {
+    return new Readable({
+      read: () => {
+        if (!call.paused) return;
+        call.paused = false;
+        this.writer.write(encodeFrame(FrameType.resume, stream, 0));
+      },
+      destroy: (error, callback) => {
+        // The consumer let go before the end (the caller hung up): the other side stops sending.
+        if (this.calls.get(stream) === call) {
+          this.finish(stream, call);
+          this.writer.write(encodeFrame(FrameType.cancel, stream, 0));
+        }
+        callback(error);
+      },
+    });
+  }
+
+  private cancel(stream: number, reason: Error): void {
+    const call = this.calls.get(stream);
+    if (!call) return;
+    this.finish(stream, call);
+    this.writer.write(encodeFrame(FrameType.cancel, stream, 0));
+    if (call.stream) call.stream.destroy(reason);
+    else call.reject(reason);
+  }
+
+  /** @param answered the whole answer came: the call is published when measured */
+  private finish(stream: number, call: PendingCall, answered = false): void {
+    this.calls.delete(stream);
+    call.unlisten?.();
+    const measured = call.measured;
+    if (answered && measured) {
+      const message: FramedCallMessage = { ...measured, elapsedMs: performance.now() - measured.started };
+      framedCallChannel.publish(message);
+    }
+    if (this.ending && this.calls.size === 0) this.socket.end();
+  }
+
+  private httpOnlyPeer(): void {
+    this.usable = false;
+    this.onHttpOnly();
+    this.onGone();
+    const error = new FramedUnsupportedError(this.address);
+    for (const call of this.calls.values()) call.reject(error);
+    this.calls.clear();
+    this.socket.destroy();
+  }
+
+  private fail(error: Error): void {
+    this.usable = false;
+    this.onGone();
+    const calls = [...this.calls.values()];
+    this.calls.clear();
+    for (const call of calls) {
+      call.unlisten?.();
+      if (call.stream) call.stream.destroy(error);
+      else call.reject(error);
+    }
+  }
+}
