@@ -1,24 +1,6 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
-import { runtimeVersion } from '@outrigger/runtime';
-import { initCommand } from './commands/init.js';
-import { listCommand } from './commands/list.js';
-import { prestopCommand } from './commands/prestop.js';
-import { runCommand } from './commands/run.js';
-import { sidecarCommand } from './commands/sidecar.js';
-import { stopCommand } from './commands/stop.js';
+// Entry of `outrigger` (the bin imports it; tests and `outrigger run` spawn it): picks the bundle or
+// the compiled modules (cli-entry.ts) and loads nothing else, so the choice costs one small file read.
+import { cliEntry } from './cli-entry.js';
 
-const program = new Command('outrigger')
-  .description('Outrigger: a distributed application runtime, wire-compatible with Dapr')
-  .version(runtimeVersion)
-  // So `run` can pass options after the app command through to the app (`run -- node app.js --port 3`).
-  .enablePositionalOptions();
-
-program.addCommand(sidecarCommand());
-program.addCommand(runCommand());
-program.addCommand(initCommand());
-program.addCommand(listCommand());
-program.addCommand(stopCommand());
-program.addCommand(prestopCommand());
-
-await program.parseAsync(process.argv);
+await import(cliEntry(new URL('.', import.meta.url)).href);
