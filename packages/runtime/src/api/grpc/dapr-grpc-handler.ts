@@ -7,10 +7,11 @@ import type { Logger } from '@outrigger/kit';
 import type { SidecarIntrospection } from '../http/metadata-routes.js';
 import type { InvokeService } from '../../blocks/invoke/invoke-service.js';
 import type { SidecarBlock } from '../../blocks/sidecar-block.js';
-import { routeDaprService, type DaprMethods } from './dapr-service.js';
+import { daprServiceMethods, routeServedMethods, type DaprMethods } from './dapr-service.js';
 import type { GrpcCallHandler, GrpcHandlerHooks } from './grpc-api-server.js';
 import { invokeMethods } from './invoke-method.js';
 import { metadataMethods } from './metadata-methods.js';
+import { UnaryCalls } from './unary-calls.js';
 
 export interface DaprGrpcHandlerOptions {
   readonly blocks: readonly SidecarBlock[];
@@ -23,12 +24,19 @@ export interface DaprGrpcHandlerOptions {
   readonly interceptors: readonly Interceptor[];
 }
 
-/** Connect's node adapter serving the Dapr service with every block's methods, plus invocation and metadata. */
+/**
+ * The Dapr service with every block's methods, plus invocation and metadata: unary calls in binary gRPC
+ * are served directly on the HTTP/2 stream (unary-calls.ts says why), everything else by Connect's node adapter.
+ */
 export async function daprGrpcHandler(options: DaprGrpcHandlerOptions, hooks: GrpcHandlerHooks): Promise<GrpcCallHandler> {
   const blockMethods = await Promise.all(options.blocks.map((block) => block.grpc?.() ?? {}));
   const methods: DaprMethods = Object.assign({}, ...blockMethods, invokeMethods(options.invoke), metadataMethods(options.introspection));
-  return connectNodeAdapter({
-    routes: (router) => routeDaprService(router, methods, options.logger),
+  const served = daprServiceMethods(methods, options.logger);
+  const unary = new UnaryCalls(served, {
+    maxBodyBytes: options.maxBodyBytes, interceptors: options.interceptors, shutdownSignal: hooks.shutdownSignal, logger: options.logger,
+  });
+  const connect = connectNodeAdapter({
+    routes: (router) => routeServedMethods(router, served),
     grpc: true, grpcWeb: false, connect: false,
     readMaxBytes: options.maxBodyBytes,
     // Compressed requests are still read, but answers go out uncompressed, as daprd (grpc-go) answers a
@@ -39,4 +47,7 @@ export async function daprGrpcHandler(options: DaprGrpcHandlerOptions, hooks: Gr
     interceptors: [...options.interceptors],
     fallback: (req, res) => hooks.fallback(req as Http2ServerRequest, res as Http2ServerResponse),
   }) as GrpcCallHandler;
+  return (req, res) => {
+    if (!unary.serve(req, res)) connect(req, res);
+  };
 }

@@ -26,18 +26,35 @@ export function unimplementedDetail(methodName: string): string {
     : `${methodName} (the ${block} building block is not implemented in Outrigger yet)`;
 }
 
+/** One method the gRPC API serves, with the implementation that answers it. */
+export interface ServedMethod {
+  readonly method: DescMethod;
+  readonly impl: AnyHandler;
+}
+
 /**
- * Serves the Dapr service on a Connect router: every method of the descriptor (see completeDaprService),
- * plus `BulkPublishEvent`, the stable name daprd serves beside `BulkPublishEventAlpha1` that the descriptor
+ * Every method the gRPC API serves: each method of the descriptor (see completeDaprService), plus
+ * `BulkPublishEvent`, the stable name daprd serves beside `BulkPublishEventAlpha1` that the descriptor
  * shipped with @dapr/dapr 3.18 predates (same messages, same handler).
  */
-export function routeDaprService(router: ConnectRouter, methods: DaprMethods, logger: Logger): void {
-  const service = completeDaprService(methods, logger);
-  router.service(Dapr, service);
+export function daprServiceMethods(methods: DaprMethods, logger: Logger): readonly ServedMethod[] {
+  const service = completeDaprService(methods, logger) as unknown as Record<string, AnyHandler>;
+  const served: ServedMethod[] = Dapr.methods.map((method) => ({ method, impl: service[method.localName]! }));
   const alpha = Dapr.method.bulkPublishEventAlpha1;
   if (!Dapr.methods.some((method) => method.name === 'BulkPublishEvent')) {
-    router.rpc({ ...alpha, name: 'BulkPublishEvent', localName: 'bulkPublishEvent' }, service.bulkPublishEventAlpha1);
+    served.push({ method: { ...alpha, name: 'BulkPublishEvent', localName: 'bulkPublishEvent' }, impl: service[alpha.localName]! });
   }
+  return served;
+}
+
+/** Serves these methods on a Connect router. */
+export function routeServedMethods(router: ConnectRouter, served: readonly ServedMethod[]): void {
+  for (const { method, impl } of served) router.rpc(method, impl as never);
+}
+
+/** Serves the Dapr service (see daprServiceMethods) on a Connect router. */
+export function routeDaprService(router: ConnectRouter, methods: DaprMethods, logger: Logger): void {
+  routeServedMethods(router, daprServiceMethods(methods, logger));
 }
 
 /**
