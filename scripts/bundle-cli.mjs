@@ -26,6 +26,8 @@ const lazyStartupShims = {
   name: 'lazy-start-up-shims',
   setup(build) {
     build.onResolve({ filter: /^prom-client$/ }, () => ({ path: join(shims, 'prom-client.cjs') }));
+    build.onResolve({ filter: /^pino-pretty$/ }, ({ importer }) =>
+      /packages[\\/]kit[\\/]dist[\\/]logger\.js$/.test(importer) ? { path: join(shims, 'pino-pretty.cjs') } : undefined);
     build.onResolve({ filter: /^@opentelemetry\/api$/ }, ({ importer }) =>
       /prom-client[\\/]lib[\\/]metrics[\\/]processCpuTotal\.js$/.test(importer) ? { path: join(shims, 'otel-api-for-prom-client.cjs') } : undefined);
   },
