@@ -5,12 +5,14 @@
 // before only when needed. The input is tsc's output, so tsc stays the only compiler and type checker.
 // manifest.json records each tsc build's tsbuildinfo mtime: apps/cli/src/cli-entry.ts uses the bundle
 // only while they are unchanged (a later `tsc --build` alone makes it fall back to dist/cli.js).
+// When they and the bundler (this script, its shims, esbuild) are unchanged, the bundle is left as it is.
 // Looking into it: BUNDLE_DEBUG=1 lists the dynamic imports of packages; BUNDLE_METAFILE=<path> writes
 // esbuild's metafile (which input went into which output).
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { build, version } from 'esbuild';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const cliDist = join(root, 'apps/cli/dist');
@@ -80,26 +82,70 @@ const namedCommonJsImports = {
   },
 };
 
-// tsc builds (workspaces with a tsconfig.tsbuildinfo) whose dist/ files went into the bundle.
+// Every workspace's tsc build, with its tsbuildinfo's mtime now. Read before bundling: a tsc build that
+// lands while esbuild reads dist/ then leaves a mismatch, and the bundle is not used.
+function workspaceBuilds() {
+  const { workspaces } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const builds = new Map();
+  for (const workspace of workspaces) {
+    const path = join(root, workspace, 'tsconfig.tsbuildinfo');
+    const stats = statSync(path, { throwIfNoEntry: false });
+    if (stats) builds.set(path, stats.mtimeMs);
+  }
+  return builds;
+}
+
+// The workspaces whose dist/ files went into the bundle.
 function buildsOf(inputs) {
   const workspaces = new Set();
   for (const input of inputs) {
     const parts = input.split(/[\\/]/);
     const distAt = parts.indexOf('dist');
     if (parts.includes('node_modules') || distAt < 1) continue;
-    workspaces.add(join(root, ...parts.slice(0, distAt)));
+    workspaces.add(join(root, ...parts.slice(0, distAt), 'tsconfig.tsbuildinfo'));
   }
-  return [...workspaces].sort().map((workspace) => join(workspace, 'tsconfig.tsbuildinfo'));
+  return [...workspaces].sort();
 }
 
-// Recorded before bundling: a tsc build that lands while esbuild reads dist/ leaves a mismatch.
-const before = new Map(buildsOf([relative(root, join(cliDist, 'cli.js'))]).map((path) => [path, statSync(path).mtimeMs]));
+// What made the bundle besides tsc's output: this script, its shims and esbuild's version.
+function bundlerFingerprint() {
+  const hash = createHash('sha256').update(version).update(readFileSync(fileURLToPath(import.meta.url)));
+  for (const name of readdirSync(shims).sort()) hash.update(name).update(readFileSync(join(shims, name)));
+  return hash.digest('hex').slice(0, 16);
+}
 
-rmSync(outdir, { recursive: true, force: true });
+function readManifest() {
+  try {
+    return JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+// Written beside the target and renamed over it, so a process starting meanwhile reads the old file or
+// the new one, never half of one.
+function writeAtomically(path, contents) {
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, contents);
+  renameSync(temporary, path);
+}
+
+const current = workspaceBuilds();
+const fingerprint = bundlerFingerprint();
+const previous = readManifest();
+const upToDate = previous?.bundler === fingerprint && previous.builds.length > 0 &&
+  previous.builds.every(({ path, mtimeMs }) => current.get(resolve(outdir, path)) === mtimeMs) &&
+  statSync(join(outdir, previous.entry), { throwIfNoEntry: false }) !== undefined;
+if (upToDate) {
+  console.log(`bundle-cli: ${relative(root, outdir)} is up to date`);
+  process.exit(0);
+}
+
 const result = await build({
   absWorkingDir: root,
   entryPoints: { cli: join(cliDist, 'cli.js') },
   outdir,
+  write: false,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -119,13 +165,33 @@ const result = await build({
   logLevel: 'warning',
 });
 
-const builds = buildsOf(Object.keys(result.metafile.inputs));
+// Other processes may be running the previous bundle (sidecars of other tests, `outrigger run`), and
+// load its lazy chunks late. Chunks are named by their content, so they are written beside the old ones
+// and none is removed at once; the entry is replaced last, and the manifest after it. Files that this
+// build did not write are removed once a day old.
 mkdirSync(outdir, { recursive: true });
-writeFileSync(join(outdir, 'manifest.json'), `${JSON.stringify({
+const entry = join(outdir, 'cli.js');
+const written = new Set(result.outputFiles.map((file) => file.path));
+for (const file of result.outputFiles) {
+  if (file.path === entry || file.path === `${entry}.map`) continue;
+  if (statSync(file.path, { throwIfNoEntry: false })?.size === file.contents.length) continue;
+  writeAtomically(file.path, file.contents);
+}
+writeAtomically(`${entry}.map`, result.outputFiles.find((file) => file.path === `${entry}.map`)?.contents ?? '');
+writeAtomically(entry, result.outputFiles.find((file) => file.path === entry)?.contents ?? '');
+const builds = buildsOf(Object.keys(result.metafile.inputs));
+writeAtomically(join(outdir, 'manifest.json'), `${JSON.stringify({
   entry: 'cli.js',
-  builds: builds.map((path) => ({ path: relative(outdir, path).split(sep).join('/'), mtimeMs: before.get(path) ?? statSync(path).mtimeMs })),
+  bundler: fingerprint,
+  builds: builds.map((path) => ({ path: relative(outdir, path).split(sep).join('/'), mtimeMs: current.get(path) ?? 0 })),
 }, null, 2)}\n`);
+const dayAgo = Date.now() - 24 * 60 * 60 * 1000;
+for (const name of readdirSync(outdir)) {
+  const path = join(outdir, name);
+  if (name !== 'manifest.json' && !written.has(path) && statSync(path).mtimeMs < dayAgo) rmSync(path, { force: true });
+}
+
 // For looking into what went where: BUNDLE_METAFILE=/tmp/meta.json, then esbuild's analyser or a script.
 if (process.env.BUNDLE_METAFILE) writeFileSync(process.env.BUNDLE_METAFILE, JSON.stringify(result.metafile));
-const files = Object.keys(result.metafile.outputs).filter((file) => file.endsWith('.js'));
+const files = result.outputFiles.filter((file) => file.path.endsWith('.js'));
 console.log(`bundle-cli: ${Object.keys(result.metafile.inputs).length} modules into ${files.length} files in ${relative(root, outdir)} (from ${builds.length} tsc builds)`);
