@@ -108,7 +108,7 @@ export class InternalServer {
   }
 
   private framed(socket: Socket): void {
-    const session = new FramedServerSession(socket, (request, signal) => this.invoke.answerFramed(request, signal), this.logger, this.hooks.traceFramedCall);
+    const session = new FramedServerSession(socket, (request) => this.invoke.answerFramed(request), this.logger, this.hooks.traceFramedCall);
     this.framedSessions.add(session);
     socket.once('close', () => this.framedSessions.delete(session));
   }

@@ -119,7 +119,7 @@ export class InvokeService {
    * the app's stream; the internal server reads or relays it.
    * @throws DaprError when the app takes no calls now, or the channel's error
    */
-  answerFramed(request: FramedRequest, signal: AbortSignal): Promise<AppInvokeResponse> {
+  answerFramed(request: FramedRequest): Promise<AppInvokeResponse> {
     const channel = this.acceptingChannel();
     const queryAt = request.pathAndQuery.indexOf('?');
     const caller = (name: string) => {
@@ -133,7 +133,6 @@ export class InvokeService {
       headers: forwardableHeaders(request.headers, inboundDroppedHeaders),
       body: request.body,
       identity: { callerAppId: caller(callerHeaders.appId), callerNamespace: caller(callerHeaders.namespace), calleeAppId: this.options.appId },
-      signal,
     });
   }
 
@@ -215,27 +214,23 @@ export class InvokeService {
     const incoming = await smallOrStreamedBody(req, method, this.options.maxBodyBytes);
     const body: ReplayableBody = Buffer.isBuffer(incoming) ? { kind: 'buffered', bytes: incoming } : await readReplayable(incoming);
     const { runner, retryable, answersCanFail } = this.policiesFor(appId);
-    // A caller that hangs up ends the attempt in flight and any retries still to come.
-    const callerGone = new AbortController();
-    const onClose = () => {
-      if (!res.writableFinished) callerGone.abort(new Error('the caller closed the connection'));
-    };
-    res.once('close', onClose);
+    const caller = new CallerWatch(res);
     let answer: SidecarAnswer;
     try {
       answer = await runner.run(async ({ signal }) => {
-        const sent = await this.send(this.chooseSidecar(appId, namespace, target), method, pathAndQuery, headers, body, signal);
+        caller.throwIfGone();
+        const sent = await this.send(this.chooseSidecar(appId, namespace, target), method, pathAndQuery, headers, body, signal, caller);
         if (answersCanFail && sent.status >= 400) {
           const failed = { status: sent.status, headers: sent.headers, body: await wholeBody(sent.body) };
           throw new FailedAnswerError(failed, { http: sent.status }, `the app answered ${sent.status}`);
         }
         return sent;
-      }, { retryable: body.kind === 'streaming' ? () => false : retryable, signal: callerGone.signal });
+      }, { retryable: (error) => !caller.gone && body.kind !== 'streaming' && (retryable?.(error) ?? true) });
     } catch (error) {
       if (!(error instanceof FailedAnswerError)) throw error;
       answer = error.answer as SidecarAnswer;
     } finally {
-      res.off('close', onClose);
+      caller.stop();
     }
     if (!Buffer.isBuffer(answer.body)) {
       await relayAnswer(answer.status, answer.headers, answer.body, res);
@@ -248,19 +243,31 @@ export class InvokeService {
   /**
    * One attempt to the other app's sidecar at `address` (`host:port`): over the framed protocol when
    * the body was read whole and that sidecar speaks it, else over HTTP/1.1.
+   * @param signal the attempt's, when a timeout policy cuts it
+   * @param caller cancels the attempt when the caller hangs up
    * @throws SidecarUnreachableError when the sidecar cannot be reached or the connection breaks before the answer
    */
-  private async send(address: string, verb: string, pathAndQuery: string, headers: Record<string, string | string[]>, body: ReplayableBody, signal: AbortSignal | undefined): Promise<SidecarAnswer | FramedAnswer> {
+  private async send(address: string, verb: string, pathAndQuery: string, headers: Record<string, string | string[]>, body: ReplayableBody,
+    signal: AbortSignal | undefined, caller?: CallerWatch): Promise<SidecarAnswer | FramedAnswer> {
     if (body.kind !== 'streaming' && this.framed.supports(address)) {
+      const call = this.framed.start(address, { verb, pathAndQuery, headers, body: body.kind === 'buffered' ? body.bytes : undefined });
+      caller?.onGone(call.cancel);
+      const onAbort = () => call.cancel(signal?.reason as Error);
+      signal?.addEventListener('abort', onAbort, { once: true });
       try {
-        return await this.framed.request(address, { verb, pathAndQuery, headers, body: body.kind === 'buffered' ? body.bytes : undefined }, signal);
+        return await call.answer;
       } catch (error) {
         // A sidecar that answered the preface as HTTP took no call: the same attempt goes over HTTP/1.1.
         if (!(error instanceof FramedUnsupportedError)) throw new SidecarUnreachableError(error);
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
       }
     }
+    const controller = new AbortController();
+    caller?.onGone((reason) => controller.abort(reason));
     const answer = await this.agent.request({
-      origin: `http://${address}`, path: pathAndQuery, method: verb as Dispatcher.HttpMethod, headers, signal,
+      origin: `http://${address}`, path: pathAndQuery, method: verb as Dispatcher.HttpMethod, headers,
+      signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal,
       body: body.kind === 'buffered' ? body.bytes : body.kind === 'streaming' ? body.stream : null,
     }).catch((error: unknown) => {
       throw new SidecarUnreachableError(error);
@@ -298,4 +305,36 @@ export function parseTarget(target: string, defaultNamespace: string): { appId: 
 /** A body read to its end (an answer that came in one frame already is). */
 async function wholeBody(body: Buffer | Readable): Promise<Buffer> {
   return Buffer.isBuffer(body) ? body : buffer(body);
+}
+
+/**
+ * Watches for a caller that hangs up before its answer is written: the attempt in flight is cancelled
+ * and no retry follows. Cheaper than an AbortController per call, which the profile showed.
+ */
+class CallerWatch {
+  gone = false;
+  private cancelAttempt: ((reason: Error) => void) | undefined;
+  private readonly onClose = () => {
+    if (this.res.writableFinished) return;
+    this.gone = true;
+    this.cancelAttempt?.(new Error('the caller closed the connection'));
+  };
+
+  constructor(private readonly res: ServerResponse) {
+    res.once('close', this.onClose);
+  }
+
+  /** Registers how to cancel the attempt now in flight. */
+  onGone(cancel: (reason: Error) => void): void {
+    this.cancelAttempt = cancel;
+  }
+
+  /** @throws when the caller is gone already (before a retry) */
+  throwIfGone(): void {
+    if (this.gone) throw new Error('the caller closed the connection');
+  }
+
+  stop(): void {
+    this.res.off('close', this.onClose);
+  }
 }

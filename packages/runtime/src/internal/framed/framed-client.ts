@@ -35,6 +35,12 @@ export class FramedConnectionError extends Error {
   }
 }
 
+/** A call under way: its answer, and what stops it (the other side is told; the answer rejects with `reason`). */
+export interface FramedCall {
+  readonly answer: Promise<FramedAnswer>;
+  cancel(reason: Error): void;
+}
+
 /** A finished framed call, as published on {@link framedCallChannel} (its answer had a status). */
 export interface FramedCallMessage {
   readonly verb: string;
@@ -91,14 +97,27 @@ export class FramedClient {
    * @throws FramedUnsupportedError (call not made), FramedConnectionError, or `signal`'s reason
    */
   request(address: string, request: FramedRequest, signal?: AbortSignal): Promise<FramedAnswer> {
+    return this.connectionTo(address).call(request, signal).answer;
+  }
+
+  /**
+   * {@link request} without a signal: the call is cancelled through the handle it returns. An
+   * AbortSignal and its listener cost more than the rest of a call's bookkeeping (bench/).
+   */
+  start(address: string, request: FramedRequest): FramedCall {
+    return this.connectionTo(address).call(request, undefined);
+  }
+
+  private connectionTo(address: string): FramedConnection {
     let connection = this.connections.get(address);
     if (!connection || !connection.usable) {
-      connection = new FramedConnection(address, () => this.httpOnly.add(address), () => {
-        if (this.connections.get(address) === connection) this.connections.delete(address);
+      const made = new FramedConnection(address, () => this.httpOnly.add(address), () => {
+        if (this.connections.get(address) === made) this.connections.delete(address);
       });
-      this.connections.set(address, connection);
+      this.connections.set(address, made);
+      connection = made;
     }
-    return connection.call(request, signal);
+    return connection;
   }
 
   /** Ends every connection once its calls are answered. */
@@ -135,11 +154,12 @@ class FramedConnection {
     this.socket.on('close', () => this.fail(new FramedConnectionError(`connection to ${address} closed before the answer`)));
   }
 
-  call(request: FramedRequest, signal: AbortSignal | undefined): Promise<FramedAnswer> {
-    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+  call(request: FramedRequest, signal: AbortSignal | undefined): FramedCall {
     const stream = this.nextStream;
+    const cancel = (reason: Error) => this.cancel(stream, reason);
+    if (signal?.aborted) return { answer: Promise.reject(signal.reason as Error), cancel };
     this.nextStream = this.nextStream >= 0xffff_fff0 ? 1 : this.nextStream + 1;
-    return new Promise<FramedAnswer>((resolve, reject) => {
+    const answer = new Promise<FramedAnswer>((resolve, reject) => {
       const pending: PendingCall = { resolve, reject, paused: false };
       if (framedCallChannel.hasSubscribers) {
         pending.measured = { verb: request.verb, pathAndQuery: request.pathAndQuery, started: performance.now(), requestBytes: request.body?.length ?? 0, status: 0, responseBytes: 0 };
@@ -152,6 +172,7 @@ class FramedConnection {
       }
       this.writer.write(encodeFrame(FrameType.request, stream, 0, [request.verb, request.pathAndQuery, request.headers], request.body));
     });
+    return { answer, cancel };
   }
 
   endWhenIdle(): void {
@@ -235,7 +256,7 @@ class FramedConnection {
 
   /** The body of an answer that goes on in data frames; the consumer's pace pauses and resumes the sender. */
   private answerStream(stream: number, call: PendingCall): Readable {
-    return new Readable({
+    const body = new Readable({
       read: () => {
         if (!call.paused) return;
         call.paused = false;
@@ -250,6 +271,10 @@ class FramedConnection {
         callback(error);
       },
     });
+    // A broken connection destroys the body with an error; whoever reads it sees that, and a body nobody
+    // reads any more (its caller gone) must not take the sidecar down with an unhandled 'error'.
+    body.on('error', () => undefined);
+    return body;
   }
 
   private cancel(stream: number, reason: Error): void {

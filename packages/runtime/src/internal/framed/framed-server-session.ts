@@ -7,14 +7,18 @@ import { forwardableHeaders } from '../../app-channel/proxy-headers.js';
 import type { FramedRequest } from './framed-client.js';
 import { CoalescingWriter, decodeHeadAndBody, encodeFrame, endOfStream, FrameReader, FrameType, framedPreface, type Frame } from './frames.js';
 
-/** Passes one call to the app; the answer's body is read or streamed back by the session. */
-export type FramedCallHandler = (request: FramedRequest, signal: AbortSignal) => Promise<AppInvokeResponse>;
+/**
+ * Passes one call to the app; the answer's body is read or streamed back by the session. A cancelled
+ * call's body is destroyed (which ends the app's request, as on the HTTP/1.1 path); an answer that
+ * comes after the cancel is dropped. No AbortSignal per call: making one and listening on it cost more
+ * than the rest of the call's bookkeeping (bench/).
+ */
+export type FramedCallHandler = (request: FramedRequest) => Promise<AppInvokeResponse>;
 
 /** Called as a call starts; the function it returns is called with the status once the answer is sent (or 500 when it broke off). */
 export type FramedCallObserver = (request: FramedRequest) => ((status: number) => void) | undefined;
 
 interface ServedCall {
-  readonly controller: AbortController;
   body?: Readable;
   /** The caller asked to stop sending (its own caller reads slowly). */
   paused: boolean;
@@ -44,10 +48,7 @@ export class FramedServerSession {
     socket.on('drain', resumeBodies);
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
-      for (const call of this.calls.values()) {
-        call.controller.abort(new Error('the calling sidecar closed the connection'));
-        call.body?.destroy();
-      }
+      for (const call of this.calls.values()) call.body?.destroy();
       this.calls.clear();
     });
   }
@@ -96,7 +97,6 @@ export class FramedServerSession {
       case FrameType.cancel:
         if (!call) return;
         this.calls.delete(frame.stream);
-        call.controller.abort(new Error('the caller went away'));
         call.body?.destroy();
         this.endIfDone();
         return;
@@ -117,7 +117,7 @@ export class FramedServerSession {
 
   private serve(frame: Frame): void {
     const stream = frame.stream;
-    const call: ServedCall = { controller: new AbortController(), paused: false };
+    const call: ServedCall = { paused: false };
     this.calls.set(stream, call);
     let request: FramedRequest;
     try {
@@ -127,7 +127,7 @@ export class FramedServerSession {
       return;
     }
     const finished = this.observe?.(request);
-    this.handler(request, call.controller.signal)
+    this.handler(request)
       .then((answer) => this.answer(stream, call, answer, finished), (error: unknown) => {
         if (!isDaprError(error)) this.logger.warn(`internal invocation from ${String(request.headers['dapr-caller-app-id'] ?? '')} failed: ${errorMessage(error)}`);
         const dapr = isDaprError(error) ? error : daprError('internal', errorMessage(error));
@@ -138,6 +138,11 @@ export class FramedServerSession {
   }
 
   private async answer(stream: number, call: ServedCall, answer: AppInvokeResponse, finished: ((status: number) => void) | undefined): Promise<void> {
+    if (this.calls.get(stream) !== call) {
+      answer.body.destroy();
+      return;
+    }
+    call.body = answer.body;
     const headers = forwardableHeaders(answer.headers);
     const declared = Number(answer.headers['content-length'] ?? -1);
     if (declared >= 0 && declared <= smallBodyBytes && answer.headers['transfer-encoding'] === undefined) {
@@ -151,11 +156,6 @@ export class FramedServerSession {
       }
       return;
     }
-    if (this.calls.get(stream) !== call) {
-      answer.body.destroy();
-      return;
-    }
-    call.body = answer.body;
     this.respond(stream, answer.status, headers, undefined, false);
     answer.body.on('data', (chunk: Buffer) => {
       this.writer.write(encodeFrame(FrameType.data, stream, 0, undefined, chunk));

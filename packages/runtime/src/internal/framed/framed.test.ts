@@ -105,19 +105,29 @@ describe('framed sidecar-to-sidecar protocol', () => {
     client.close();
   });
 
-  it('cancels the call on the other side when the caller aborts', async () => {
-    let seenSignal: AbortSignal | undefined;
-    const server = await framedServer((_request, signal) => {
-      seenSignal = signal;
-      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
-    });
+  it('cancels the call on the other side when the caller aborts: a late answer is dropped, a streaming one stopped', async () => {
+    let answerLate: ((response: AppInvokeResponse) => void) | undefined;
+    const streaming = new Readable({ read: () => undefined });
+    const server = await framedServer((request) => request.pathAndQuery === '/late'
+      ? new Promise((resolve) => (answerLate = resolve))
+      : Promise.resolve(answer(200, streaming)));
     const client = new FramedClient();
     const controller = new AbortController();
-    const pending = client.request(server.address, get('/slow'), controller.signal);
-    while (!seenSignal) await new Promise((resolve) => setImmediate(resolve));
+    const late = client.request(server.address, get('/late'), controller.signal);
+    while (!answerLate) await new Promise((resolve) => setImmediate(resolve));
     controller.abort(new Error('caller gone'));
-    await assert.rejects(pending, /caller gone/);
-    while (!seenSignal.aborted) await new Promise((resolve) => setImmediate(resolve));
+    await assert.rejects(late, /caller gone/);
+    const lateBody = new Readable({ read: () => undefined });
+    answerLate(answer(200, lateBody));
+    await once(lateBody, 'close');
+
+    const call = client.start(server.address, get('/streaming'));
+    streaming.push('first part');
+    const result = await call.answer;
+    assert.ok(!Buffer.isBuffer(result.body));
+    call.cancel(new Error('caller gone'));
+    await once(streaming, 'close');
+    assert.equal(streaming.destroyed, true, 'the app\'s answer was let go');
     // The connection still works for the next call.
     assert.equal(client.supports(server.address), true);
     client.close();
