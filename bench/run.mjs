@@ -1,6 +1,6 @@
 // The benchmark suite's one command: `npm run bench` (full) or `npm run bench -- --quick` (smoke run of
 // a minute or two). Options: --quick, --only=invoke,state,pubsub,footprint,profile (or invoke-http, hop-cost), --seconds=N,
-// --out=<dir>, --name=<file stem>, --note=<text>. Starts every process itself on free loopback ports
+// --out=<dir>, --name=<file stem>, --note=<text>, --baseline=<another built checkout> (hop-cost). Starts every process itself on free loopback ports
 // and stops them by pid at the end, on error and on Ctrl-C. Writes bench/results/<date>.md and .json
 // (quick runs: <date>-quick.*).
 import { loadavg } from 'node:os';
@@ -28,6 +28,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: join(repoRoot, 'bench/results') },
     note: { type: 'string', multiple: true, default: [] },
     name: { type: 'string' },
+    baseline: { type: 'string' },
   },
 });
 
@@ -48,6 +49,8 @@ async function main() {
     payload,
     payloadFile: writeFile(join(dir.path, 'payload-1k.bin'), payload.toString('latin1')),
     tools: { nginx: has('nginx'), wrk: has('wrk'), hey: has('hey') },
+    // hop-cost: another built checkout whose sidecars run as an extra chain (before/after in one run).
+    baselineCli: values.baseline && join(values.baseline, 'apps/cli/bin/outrigger.js'),
     log: (line) => console.log(`[${((Date.now() - started) / 1_000).toFixed(0).padStart(4)} s] ${line}`),
   };
   writeFile(join(ctx.emptyResources, 'README'), 'no components\n');

@@ -6,12 +6,12 @@ import { Child, cliBin, freePort, waitForStatus, writeFile } from './processes.m
 
 /**
  * Starts a sidecar and waits for `/v1.0/healthz/outbound` (or `/v1.0/healthz` with `waitForApp`).
- * The sidecar gets the node flags `outrigger run` and the bin give it; `nodeArgs` go after them (e.g. --cpu-prof). Returns ports, the child and its launch-to-ready time.
+ * `cli` is the bin to run (another checkout's, for a before/after). The sidecar gets the node flags `outrigger run` and the bin give it; `nodeArgs` go after them (e.g. --cpu-prof). Returns ports, the child and its launch-to-ready time.
  */
-export async function startSidecar({ appId, home, resourcesPath, appPort, nodeArgs = [], extraFlags = [], waitForApp = false, env = {}, pollMs = 20 }) {
+export async function startSidecar({ appId, home, resourcesPath, appPort, nodeArgs = [], extraFlags = [], waitForApp = false, env = {}, pollMs = 20, cli = cliBin }) {
   for (let attempt = 1; ; attempt++) {
     const [httpPort, grpcPort, internalPort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    const args = [...SIDECAR_NODE_FLAGS, ...nodeArgs, cliBin, 'sidecar', '--app-id', appId, '--dapr-http-port', String(httpPort), '--dapr-grpc-port', String(grpcPort),
+    const args = [...SIDECAR_NODE_FLAGS, ...nodeArgs, cli, 'sidecar', '--app-id', appId, '--dapr-http-port', String(httpPort), '--dapr-grpc-port', String(grpcPort),
       '--dapr-internal-grpc-port', String(internalPort), '--metrics-port', String(metricsPort), '--dapr-listen-addresses', '127.0.0.1', '--log-level', 'warn',
       ...(resourcesPath ? ['--resources-path', resourcesPath] : []), ...(appPort ? ['--app-port', String(appPort)] : []), ...extraFlags];
     const child = new Child(process.execPath, args, { name: `sidecar ${appId}`, env: { ...process.env, OUTRIGGER_HOME: home, ...env } });

@@ -1,7 +1,7 @@
 // Where the invocation CPU goes (run alone: --only=hop-cost): the same two-hop chain (A, B, echo app)
 // through two bare Node forwarding proxies (bench/apps/bare-proxy.mjs), through two sidecars, and
 // through two sidecars with metrics off; wrk at 16 connections, max throughput and the CPU seconds
-// each hop spends per 1,000 requests (utime + stime from /proc). Rounds alternate the three chains.
+// each hop spends per 1,000 requests (utime + stime from /proc). Rounds alternate the chains; --baseline=<checkout> adds that build's sidecars as one more.
 import { join } from 'node:path';
 import { benchApps, Child, cpuSeconds, freePort, sleep } from '../lib/processes.mjs';
 import { startApp, startSidecar } from '../lib/outrigger.mjs';
@@ -20,10 +20,10 @@ async function bareChain(appPort) {
   return { url: `http://127.0.0.1:${portA}/echo`, pids: [A.process.pid, B.process.pid], stop: () => Promise.all([A.stop(), B.stop()]) };
 }
 
-async function sidecarChain(ctx, appPort, round, extraFlags) {
-  const appId = `hop-b-${round}-${extraFlags.length}`;
-  const B = await startSidecar({ appId, home: ctx.home, resourcesPath: ctx.emptyResources, appPort, waitForApp: true, extraFlags });
-  const A = await startSidecar({ appId: `hop-a-${round}-${extraFlags.length}`, home: ctx.home, resourcesPath: ctx.emptyResources, extraFlags });
+async function sidecarChain(ctx, appPort, round, extraFlags, cli) {
+  const appId = `hop-b-${round}-${extraFlags.length}${cli ? '-baseline' : ''}`;
+  const B = await startSidecar({ appId, home: ctx.home, resourcesPath: ctx.emptyResources, appPort, waitForApp: true, extraFlags, cli });
+  const A = await startSidecar({ appId: `hop-a-${round}-${extraFlags.length}${cli ? '-baseline' : ''}`, home: ctx.home, resourcesPath: ctx.emptyResources, extraFlags, cli });
   return { url: `${A.baseUrl}/v1.0/invoke/${appId}/method/echo`, pids: [A.child.pid, B.child.pid], stop: () => Promise.all([A.stop(), B.stop()]) };
 }
 
@@ -32,6 +32,7 @@ export async function hopCost(ctx) {
     'bare node proxies': (appPort) => bareChain(appPort),
     sidecars: (appPort, round) => sidecarChain(ctx, appPort, round, []),
     'sidecars, metrics off': (appPort, round) => sidecarChain(ctx, appPort, round, ['--enable-metrics=false']),
+    ...(ctx.baselineCli ? { 'sidecars, baseline build': (appPort, round) => sidecarChain(ctx, appPort, round, [], ctx.baselineCli) } : {}),
   };
   const measured = Object.fromEntries(Object.keys(chains).map((name) => [name, []]));
   const rounds = ctx.quick ? 1 : 3;
