@@ -69,6 +69,15 @@ describe('framed sidecar-to-sidecar protocol', () => {
     client.close();
   });
 
+  it('keeps text outside ASCII in heads intact', async () => {
+    const server = await framedServer(async (request) => answer(200, Buffer.from(String(request.headers['x-name'])), { 'x-echo': request.pathAndQuery }));
+    const client = new FramedClient();
+    const result = await client.request(server.address, { verb: 'GET', pathAndQuery: '/grüße/✓?q=é', headers: { 'x-name': 'zoë ✓ 名前' }, body: undefined });
+    assert.equal((await bodyOf(result)).toString('utf8'), 'zoë ✓ 名前');
+    assert.equal(result.headers['x-echo'], '/grüße/✓?q=é');
+    client.close();
+  });
+
   it('streams a long answer as data frames and paces the sender to a slow reader', async () => {
     const chunk = Buffer.alloc(64 * 1024, 7);
     const total = 200;

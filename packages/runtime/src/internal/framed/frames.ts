@@ -49,17 +49,19 @@ export interface Frame {
 
 /** One frame as bytes; `head` (request/response) goes first as length-prefixed JSON, then `body`. */
 export function encodeFrame(type: FrameType, stream: number, flags: number, head?: unknown, body?: Uint8Array): Buffer {
-  const headBytes = head === undefined ? undefined : Buffer.from(JSON.stringify(head), 'utf8');
-  const headLength = headBytes ? 4 + headBytes.length : 0;
+  // The head's JSON is encoded straight into the frame: no buffer of its own to allocate and copy.
+  const json = head === undefined ? undefined : JSON.stringify(head);
+  const jsonBytes = json === undefined ? 0 : Buffer.byteLength(json, 'utf8');
+  const headLength = json === undefined ? 0 : 4 + jsonBytes;
   const payloadLength = headLength + (body?.length ?? 0);
   const frame = Buffer.allocUnsafe(headerBytes + payloadLength);
   frame.writeUInt32BE(payloadLength, 0);
   frame[4] = type;
   frame[5] = flags;
   frame.writeUInt32BE(stream, 6);
-  if (headBytes) {
-    frame.writeUInt32BE(headBytes.length, headerBytes);
-    headBytes.copy(frame, headerBytes + 4);
+  if (json !== undefined) {
+    frame.writeUInt32BE(jsonBytes, headerBytes);
+    frame.write(json, headerBytes + 4, jsonBytes, 'utf8');
   }
   if (body) frame.set(body, headerBytes + headLength);
   return frame;
