@@ -1,5 +1,6 @@
 // A plain HTTP app that answers every call with what it received, for invocation tests.
 // `?status=NNN` picks the answer's status; the answer carries an `x-echo-app` header.
+// `?download=N` answers N bytes instead (byte i is i % 251), chunked in 64 KiB writes with no length.
 import { createServer } from 'node:http';
 import { createHash } from 'node:crypto';
 
@@ -10,6 +11,18 @@ createServer(async (req, res) => {
   const body = Buffer.concat(chunks);
   const url = new URL(req.url, 'http://app');
   const status = Number(url.searchParams.get('status') ?? 200);
+  const download = Number(url.searchParams.get('download') ?? 0);
+  if (download > 0) {
+    res.writeHead(status, { 'content-type': 'application/octet-stream', 'x-echo-app': String(process.env.APP_ID) });
+    for (let sent = 0; sent < download;) {
+      const chunk = Buffer.alloc(Math.min(64 * 1024, download - sent));
+      for (let index = 0; index < chunk.length; index++) chunk[index] = (sent + index) % 251;
+      sent += chunk.length;
+      if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+    }
+    res.end();
+    return;
+  }
   const payload = JSON.stringify({
     appId: process.env.APP_ID,
     method: req.method,

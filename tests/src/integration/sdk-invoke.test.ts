@@ -34,8 +34,10 @@ describe('service invocation between two apps (SDK, HTTP)', () => {
     const resources = writeStateComponents(dir.path);
     const [echoPort, sdkPort] = [await freePort(), await freePort()];
     [caller, echo, sdkApp] = await Promise.all([
-      startRun({ appId: 'caller', resourcesPath: resources, home, env: namespaceEnv }),
-      startRun({ appId: 'echo', resourcesPath: resources, home, env: namespaceEnv, appPort: echoPort, appCommand: [process.execPath, join(testAppsDir, 'echo-app.mjs')], waitForApp: true }),
+      // Bodies up to 16 MiB, so one can pass the 4 MiB retry buffer (and stream between the sidecars).
+      startRun({ appId: 'caller', resourcesPath: resources, home, env: namespaceEnv, extraFlags: ['--max-body-size', '16Mi'] }),
+      startRun({ appId: 'echo', resourcesPath: resources, home, env: namespaceEnv, appPort: echoPort, appCommand: [process.execPath, join(testAppsDir, 'echo-app.mjs')], waitForApp: true,
+        extraFlags: ['--max-body-size', '16Mi'] }),
       startRun({ appId: 'greeter', resourcesPath: resources, home, env: namespaceEnv, appPort: sdkPort, appCommand: [process.execPath, join(testAppsDir, 'sdk-server-app.mjs')], waitForApp: true }),
     ]);
     client = new DaprClient({ daprHost: '127.0.0.1', daprPort: String(caller.httpPort), communicationProtocol: CommunicationProtocolEnum.HTTP, logger: { level: LogLevel.Error } });
@@ -92,6 +94,22 @@ describe('service invocation between two apps (SDK, HTTP)', () => {
     const answer = response.json() as Echo;
     assert.equal(answer.bodyLength, payload.length);
     assert.equal(answer.bodySha256, createHash('sha256').update(payload).digest('hex'));
+  });
+
+  it('streams a 6 MB body (past the retry buffer) to the other app, and a 5 MB chunked answer back, intact', async () => {
+    const payload = randomBytes(6 * 1024 * 1024);
+    const upload = await call('POST', `${caller.baseUrl}/v1.0/invoke/echo/method/upload`, payload, { 'content-type': 'application/octet-stream' });
+    assert.equal(upload.status, 200);
+    assert.equal((upload.json() as Echo).bodySha256, createHash('sha256').update(payload).digest('hex'));
+    const size = 5 * 1024 * 1024;
+    const expected = Buffer.alloc(size);
+    for (let index = 0; index < size; index++) expected[index] = index % 251;
+    const download = await fetch(`${caller.baseUrl}/v1.0/invoke/echo/method/download?download=${size}`);
+    assert.equal(download.status, 200);
+    assert.equal(download.headers.get('x-echo-app'), 'echo');
+    const received = Buffer.from(await download.arrayBuffer());
+    assert.equal(received.length, size);
+    assert.ok(received.equals(expected), 'the answer arrived byte for byte');
   });
 
   it('accepts the dapr-app-id header form and app.namespace targets', async () => {
