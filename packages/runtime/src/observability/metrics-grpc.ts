@@ -16,7 +16,7 @@ function codeName(error: unknown): string {
 export function grpcServerMetrics(record: (call: GrpcCall) => void): Interceptor {
   return (next) => async (request) => {
     const started = performance.now();
-    const method = new URL(request.url).pathname;
+    const method = urlPath(request.url);
     const done = (error?: unknown) => record({ method, status: codeName(error), elapsedMs: performance.now() - started });
     let response: Awaited<ReturnType<typeof next>>;
     try {
@@ -46,4 +46,13 @@ export function grpcServerMetrics(record: (call: GrpcCall) => void): Interceptor
       })(),
     } as typeof response;
   };
+}
+
+/** The path of an absolute URL (`http://host:port/pkg.Service/Method`), without parsing it whole: this runs on every call. */
+export function urlPath(url: string): string {
+  const schemeEnd = url.indexOf('//');
+  const pathStart = url.indexOf('/', schemeEnd < 0 ? 0 : schemeEnd + 2);
+  if (pathStart < 0) return '/';
+  const queryStart = url.indexOf('?', pathStart);
+  return queryStart < 0 ? url.slice(pathStart) : url.slice(pathStart, queryStart);
 }

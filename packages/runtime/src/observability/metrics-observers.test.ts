@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { channel } from 'node:diagnostics_channel';
 import type { Logger } from '@outrigger/kit';
 import { httpApiLog } from './logging-api.js';
+import { urlPath } from './metrics-grpc.js';
 import { HttpClientWatch } from './metrics-http-client.js';
 import type { ServedRequest } from './metrics-http-exchange.js';
 import type { HttpExchange } from './sidecar-metrics.js';
@@ -89,5 +90,13 @@ describe('HTTP client watch', () => {
     publish('undici:request:error', { request: failed, error: new Error('ECONNREFUSED') });
     watch.stop();
     assert.deepEqual(recorded, []);
+  });
+});
+
+describe('urlPath', () => {
+  it('takes the path of an absolute URL as URL does, without the query', () => {
+    for (const url of ['http://127.0.0.1:50001/dapr.proto.runtime.v1.Dapr/GetState', 'https://[::1]:443/a/b?x=1', 'http://host', 'http://host/']) {
+      assert.equal(urlPath(url), new URL(url).pathname, url);
+    }
   });
 });
