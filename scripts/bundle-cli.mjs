@@ -18,9 +18,9 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const cliDist = join(root, 'apps/cli/dist');
 const outdir = join(cliDist, 'bundle');
 
-// Kept out of the bundle and loaded from node_modules as before: better-sqlite3 finds its native
-// addon relative to its own files; pg-native is an optional peer of pg that is not installed.
-const external = ['better-sqlite3', 'pg-native'];
+// Kept out of the bundle: pg-native is an optional peer of pg that is not installed. (better-sqlite3's
+// JavaScript is bundled; its native addon is loaded from node_modules, see the bindings shim.)
+const external = ['pg-native'];
 
 // Start-up trims that need the bundle's lazily run CommonJS modules (see each shim's comment).
 const shims = join(root, 'scripts/bundle-shims');
@@ -28,6 +28,8 @@ const lazyStartupShims = {
   name: 'lazy-start-up-shims',
   setup(build) {
     build.onResolve({ filter: /^prom-client$/ }, () => ({ path: join(shims, 'prom-client.cjs') }));
+    build.onResolve({ filter: /^bindings$/ }, ({ importer }) =>
+      /better-sqlite3[\\/]lib[\\/]database\.js$/.test(importer) ? { path: join(shims, 'bindings-for-better-sqlite3.cjs') } : undefined);
     build.onResolve({ filter: /^pino-pretty$/ }, ({ importer }) =>
       /packages[\\/]kit[\\/]dist[\\/]logger\.js$/.test(importer) ? { path: join(shims, 'pino-pretty.cjs') } : undefined);
     build.onResolve({ filter: /^@opentelemetry\/api$/ }, ({ importer }) =>
