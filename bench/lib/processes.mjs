@@ -139,6 +139,26 @@ export function rssBytes(pid) {
   return match ? Number(match[1]) * 1024 : NaN;
 }
 
+/**
+ * A process's memory in bytes: RSS and its anonymous part (heap, stacks: the process's own) from
+ * /proc/<pid>/status, and PSS from smaps_rollup (shared pages, such as the node binary's, divided among
+ * the processes that map them).
+ */
+export function memoryBytes(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (text, name) => {
+    const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text);
+    return match ? Number(match[1]) * 1024 : NaN;
+  };
+  let pss = NaN;
+  try {
+    pss = field(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'), 'Pss');
+  } catch {
+    // smaps_rollup needs Linux 4.14; without it the column stays empty.
+  }
+  return { rss: field(status, 'VmRSS'), anon: field(status, 'RssAnon'), file: field(status, 'RssFile'), pss };
+}
+
 /** User + system CPU seconds a process has used, from /proc/<pid>/stat (clock ticks of 1/100 s on Linux). */
 export function cpuSeconds(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

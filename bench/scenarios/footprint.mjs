@@ -1,10 +1,11 @@
 // Scenario 4, footprint: sidecar RSS idle and at 1,000 invocations/s (sampled from /proc every 250 ms
 // during the run, and the high-water mark VmHWM), CPU seconds per 1,000 requests and vCPU at that rate
-// (utime + stime from /proc/<pid>/stat), and the time from launching `outrigger sidecar` to its first
+// (utime + stime from /proc/<pid>/stat); with the peak RSS sample, its anonymous part (the process's own
+// memory, without the node binary's file pages every node process shares) and PSS; and the time from launching `outrigger sidecar` to its first
 // 204 on /v1.0/healthz/outbound (polled every 5 ms on fresh connections; node's own start-up included).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { benchApps, cpuSeconds, rssBytes, sleep } from '../lib/processes.mjs';
+import { benchApps, cpuSeconds, memoryBytes, rssBytes, sleep } from '../lib/processes.mjs';
 import { startApp, startSidecar } from '../lib/outrigger.mjs';
 import { constantRate, median } from '../lib/stats.mjs';
 import { httpPoster } from './invoke.mjs';
@@ -35,8 +36,13 @@ export async function footprint(ctx) {
     await sleep(2_000);
     raw.idle = Object.fromEntries(Object.entries(sidecars).map(([name, s]) => [name, { rss: rssBytes(s.child.pid) }]));
     const client = httpPoster(`${sidecarA.baseUrl}/v1.0/invoke/foot-b/method/echo`, ctx.payload, 16);
-    const peak = { A: 0, B: 0 };
-    const sampler = setInterval(() => { for (const [name, s] of Object.entries(sidecars)) peak[name] = Math.max(peak[name], rssBytes(s.child.pid)); }, 250);
+    const peak = { A: { rss: 0 }, B: { rss: 0 } };
+    const sampler = setInterval(() => {
+      for (const [name, s] of Object.entries(sidecars)) {
+        const memory = memoryBytes(s.child.pid);
+        if (memory.rss > peak[name].rss) peak[name] = memory;
+      }
+    }, 250);
     const cpuBefore = Object.fromEntries(Object.entries(sidecars).map(([name, s]) => [name, cpuSeconds(s.child.pid)]));
     const seconds = ctx.quick ? 3 : ctx.seconds;
     ctx.log(`footprint: 1,000 invocations/s for ${seconds} s`);
@@ -49,14 +55,14 @@ export async function footprint(ctx) {
     raw.load = { rate: load.rate, errors: load.errors, dropped: load.dropped, requests, wall };
     raw.loaded = Object.fromEntries(Object.entries(sidecars).map(([name, s]) => {
       const cpu = cpuSeconds(s.child.pid) - cpuBefore[name];
-      return [name, { rss: rssBytes(s.child.pid), peakRss: peak[name], highWater: highWater(s.child.pid), cpuSeconds: cpu, cpuPer1000: (cpu / requests) * 1_000, vcpu: cpu / wall }];
+      return [name, { rss: rssBytes(s.child.pid), peakRss: peak[name].rss, peakMemory: peak[name], highWater: highWater(s.child.pid), cpuSeconds: cpu, cpuPer1000: (cpu / requests) * 1_000, vcpu: cpu / wall }];
     }));
   } finally {
     await Promise.all([sidecarA.stop(), sidecarB.stop(), app.stop()]);
   }
   const rows = Object.keys(sidecars).map((name) => {
     const loaded = raw.loaded[name];
-    return [`sidecar ${name}`, raw.idle[name].rss / MB, loaded.peakRss / MB, loaded.highWater / MB, loaded.cpuPer1000, loaded.vcpu];
+    return [`sidecar ${name}`, raw.idle[name].rss / MB, loaded.peakRss / MB, loaded.peakMemory.anon / MB, loaded.peakMemory.file / MB, loaded.peakMemory.pss / MB, loaded.highWater / MB, loaded.cpuPer1000, loaded.vcpu];
   });
   const launchMedian = median(launches);
   const worstRss = Math.max(raw.loaded.A.peakRss, raw.loaded.B.peakRss) / MB;
@@ -64,7 +70,7 @@ export async function footprint(ctx) {
     sections: [{
       title: '4. Footprint',
       intro: `Two sidecars (A calls B, B's app echoes 1 KB) driven by the open-loop generator at 1,000 req/s (achieved ${raw.load.rate.toFixed(0)}/s, ${raw.load.errors} errors, ${raw.load.dropped} not sent because 256 were in flight). Launch to ready (no components, no app): median ${launchMedian.toFixed(0)} ms of ${launches.map((ms) => ms.toFixed(0)).join(', ')} ms.`,
-      columns: ['process', 'RSS idle MB', 'RSS at 1,000 req/s (peak sample) MB', 'VmHWM MB', 'CPU s per 1,000 req', 'vCPU at 1,000 req/s'],
+      columns: ['process', 'RSS idle MB', 'RSS at 1,000 req/s (peak sample) MB', 'of it anonymous MB', 'of it file-backed (shared) MB', 'PSS at that sample MB', 'VmHWM MB', 'CPU s per 1,000 req', 'vCPU at 1,000 req/s'],
       rows,
     }],
     targets: [
