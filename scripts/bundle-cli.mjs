@@ -160,7 +160,11 @@ const result = await build({
   chunkNames: 'chunk-[hash]',
   minifyWhitespace: true,
   minifySyntax: true,
-  keepNames: true,
+  // Not keepNames: it wraps every named function and class in a `__name(fn, 'name')` call made each time
+  // the function is created, closures on the hot path included; that cost sidecar B 12-24 µs per
+  // invocation (bench/results/2026-11-23-framed.md). Names esbuild renames to avoid clashes (`parse2`)
+  // only show in stack traces and in loggers' error `type`.
+  keepNames: false,
   sourcemap: 'linked',
   legalComments: 'none',
   metafile: true,
