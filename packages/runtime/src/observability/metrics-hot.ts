@@ -33,7 +33,9 @@ abstract class HotMetric<Label extends string, Data> {
   readonly help: string;
   readonly aggregator = 'sum';
   abstract readonly type: 'counter' | 'histogram';
-  protected readonly series = new Map<string, Series<Data>>();
+  protected readonly series: Series<Data>[] = [];
+  /** Series by label values: one Map level per label, so no key string is built per call. */
+  private readonly index = new Map<string, unknown>();
   private readonly labelNames: readonly Label[];
 
   constructor(config: MetricConfig<Label>) {
@@ -45,19 +47,31 @@ abstract class HotMetric<Label extends string, Data> {
   }
 
   reset(): void {
-    this.series.clear();
+    this.series.length = 0;
+    this.index.clear();
   }
 
   /** The series of these label values, made on first use. */
   protected seriesOf(labels: Readonly<Record<Label, string>>): Data {
-    let key = '';
-    for (const name of this.labelNames) key += `${labels[name]}\u0001`;
-    let found = this.series.get(key);
+    const names = this.labelNames;
+    let level = this.index;
+    for (let depth = 0; depth < names.length - 1; depth++) {
+      const value = String(labels[names[depth] as Label]);
+      let next = level.get(value) as Map<string, unknown> | undefined;
+      if (!next) {
+        next = new Map<string, unknown>();
+        level.set(value, next);
+      }
+      level = next;
+    }
+    const last = String(labels[names[names.length - 1] as Label]);
+    let found = level.get(last) as Series<Data> | undefined;
     if (!found) {
       const copy: Record<string, string> = {};
-      for (const name of this.labelNames) copy[name] = String(labels[name]);
+      for (const name of names) copy[name] = String(labels[name]);
       found = { labels: copy, data: this.newData() };
-      this.series.set(key, found);
+      level.set(last, found);
+      this.series.push(found);
     }
     return found.data;
   }
@@ -84,7 +98,7 @@ export class HotCounter<Label extends string> extends HotMetric<Label, { value: 
   }
 
   protected samples(): Sample[] {
-    return [...this.series.values()].map((series) => ({ value: series.data.value, labels: { ...series.labels } }));
+    return this.series.map((series) => ({ value: series.data.value, labels: { ...series.labels } }));
   }
 }
 
@@ -122,7 +136,7 @@ export class HotHistogram<Label extends string> extends HotMetric<Label, Histogr
   protected samples(): Sample[] {
     const samples: Sample[] = [];
     const bucketName = `${this.name}_bucket`;
-    for (const { labels, data } of this.series.values()) {
+    for (const { labels, data } of this.series) {
       let cumulative = 0;
       this.bounds.forEach((bound, index) => {
         cumulative += data.counts[index] as number;

@@ -57,14 +57,12 @@ export interface FramedCallMessage {
  */
 export const framedCallChannel = channel('outrigger:framed:call');
 
-/** A call being measured for {@link framedCallChannel}. */
-interface Measured {
-  readonly verb: string;
-  readonly pathAndQuery: string;
+/** A call being measured for {@link framedCallChannel}; published as it is once finished. */
+interface Measured extends FramedCallMessage {
   readonly started: number;
-  readonly requestBytes: number;
   status: number;
   responseBytes: number;
+  elapsedMs: number;
 }
 
 interface PendingCall {
@@ -162,7 +160,7 @@ class FramedConnection {
     const answer = new Promise<FramedAnswer>((resolve, reject) => {
       const pending: PendingCall = { resolve, reject, paused: false };
       if (framedCallChannel.hasSubscribers) {
-        pending.measured = { verb: request.verb, pathAndQuery: request.pathAndQuery, started: performance.now(), requestBytes: request.body?.length ?? 0, status: 0, responseBytes: 0 };
+        pending.measured = { verb: request.verb, pathAndQuery: request.pathAndQuery, started: performance.now(), requestBytes: request.body?.length ?? 0, status: 0, responseBytes: 0, elapsedMs: 0 };
       }
       this.calls.set(stream, pending);
       if (signal) {
@@ -292,8 +290,8 @@ class FramedConnection {
     call.unlisten?.();
     const measured = call.measured;
     if (answered && measured) {
-      const message: FramedCallMessage = { ...measured, elapsedMs: performance.now() - measured.started };
-      framedCallChannel.publish(message);
+      measured.elapsedMs = performance.now() - measured.started;
+      framedCallChannel.publish(measured);
     }
     if (this.ending && this.calls.size === 0) this.socket.end();
   }
