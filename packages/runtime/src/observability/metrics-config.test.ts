@@ -52,6 +52,8 @@ describe('HTTP path labels', () => {
     assert.equal(paths.path('/v1.0/invoke/orders/method/orders/42'), '');
     assert.equal(paths.path('/healthz'), '/healthz');
     assert.equal(paths.path('/dapr/subscribe'), '/dapr/subscribe');
+    assert.equal(paths.path('//dapr//subscribe'), '/dapr/subscribe', 'doubled slashes are collapsed first');
+    assert.equal(paths.path('healthz'), '/healthz');
     assert.equal(paths.method('GET'), 'GET');
     assert.equal(paths.method('BREW'), 'UNKNOWN');
   });
