@@ -38,7 +38,9 @@ describe('service invocation between two apps (SDK, HTTP)', () => {
       startRun({ appId: 'caller', resourcesPath: resources, home, env: namespaceEnv, extraFlags: ['--max-body-size', '16Mi'] }),
       startRun({ appId: 'echo', resourcesPath: resources, home, env: namespaceEnv, appPort: echoPort, appCommand: [process.execPath, join(testAppsDir, 'echo-app.mjs')], waitForApp: true,
         extraFlags: ['--max-body-size', '16Mi'] }),
-      startRun({ appId: 'greeter', resourcesPath: resources, home, env: namespaceEnv, appPort: sdkPort, appCommand: [process.execPath, join(testAppsDir, 'sdk-server-app.mjs')], waitForApp: true }),
+      // A callee with a smaller body limit than its callers, whatever way the body travels between the sidecars.
+      startRun({ appId: 'greeter', resourcesPath: resources, home, env: namespaceEnv, appPort: sdkPort, appCommand: [process.execPath, join(testAppsDir, 'sdk-server-app.mjs')], waitForApp: true,
+        extraFlags: ['--max-body-size', '1Mi'] }),
     ]);
     client = new DaprClient({ daprHost: '127.0.0.1', daprPort: String(caller.httpPort), communicationProtocol: CommunicationProtocolEnum.HTTP, logger: { level: LogLevel.Error } });
     await client.start();
@@ -110,6 +112,16 @@ describe('service invocation between two apps (SDK, HTTP)', () => {
     const received = Buffer.from(await download.arrayBuffer());
     assert.equal(received.length, size);
     assert.ok(received.equals(expected), 'the answer arrived byte for byte');
+  });
+
+  it('refuses a body over the callee sidecar\'s own limit with ERR_DIRECT_INVOKE, and the callee stays up', async () => {
+    // 2 MB: under the caller's limit and read whole, so it travels in one frame between the sidecars.
+    const response = await call('POST', `${caller.baseUrl}/v1.0/invoke/greeter/method/greet`, randomBytes(2 * 1024 * 1024), { 'content-type': 'application/octet-stream' });
+    assert.equal(response.status, 500);
+    assert.equal(errorOf(response).errorCode, 'ERR_DIRECT_INVOKE');
+    assert.match(errorOf(response).message, /greeter.*stream too large/);
+    const greeting = await client.invoker.invoke('greeter', 'greet', HttpMethod.POST, { name: 'still here' });
+    assert.deepEqual(greeting, { greeting: 'hello still here', caller: 'caller', app: 'greeter' });
   });
 
   it('accepts the dapr-app-id header form and app.namespace targets', async () => {

@@ -6,7 +6,7 @@ import { daprError, errorMessage, isDaprError, type Logger } from '@outrigger/ki
 import type { AppChannel, AppInvokeResponse } from '../../app-channel/app-channel.js';
 import { forwardToApp } from '../../app-channel/forward-to-app.js';
 import { LazyAgent } from '../../app-channel/lazy-agent.js';
-import { relayAnswer, smallOrStreamedBody } from '../../app-channel/http-forwarder.js';
+import { relayAnswer, smallOrStreamedBody, StreamTooLargeError } from '../../app-channel/http-forwarder.js';
 import { forwardableHeaders } from '../../app-channel/proxy-headers.js';
 import { FramedClient, FramedUnsupportedError, type FramedAnswer, type FramedRequest } from '../../internal/framed/framed-client.js';
 import type { LocalRegistry } from '../../nameresolution/local-registry.js';
@@ -121,6 +121,9 @@ export class InvokeService {
    */
   answerFramed(request: FramedRequest): Promise<AppInvokeResponse> {
     const channel = this.acceptingChannel();
+    // This sidecar's own limit holds for calls from other sidecars too; the caller gets daprd's
+    // ERR_DIRECT_INVOKE, as when a streamed body is cut off on the HTTP/1.1 path.
+    if ((request.body?.length ?? 0) > this.options.maxBodyBytes) throw daprError('directInvoke', this.options.appId, new StreamTooLargeError().message);
     const queryAt = request.pathAndQuery.indexOf('?');
     const caller = (name: string) => {
       const value = request.headers[name];

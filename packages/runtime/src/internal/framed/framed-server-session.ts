@@ -127,7 +127,15 @@ export class FramedServerSession {
       return;
     }
     const finished = this.observe?.(request);
-    this.handler(request)
+    let answering: Promise<AppInvokeResponse>;
+    try {
+      answering = this.handler(request);
+    } catch (error) {
+      // A handler that refuses at once (draining, unhealthy app, body over the limit) throws before it
+      // returns a promise; that is an answer for this call, not a broken connection.
+      answering = Promise.reject(error);
+    }
+    answering
       .then((answer) => this.answer(stream, call, answer, finished), (error: unknown) => {
         if (!isDaprError(error)) this.logger.warn(`internal invocation from ${String(request.headers['dapr-caller-app-id'] ?? '')} failed: ${errorMessage(error)}`);
         const dapr = isDaprError(error) ? error : daprError('internal', errorMessage(error));

@@ -114,6 +114,19 @@ describe('framed sidecar-to-sidecar protocol', () => {
     client.close();
   });
 
+  it('answers a handler that throws at once, and the connection goes on', async () => {
+    const server = await framedServer((request) => {
+      if (request.pathAndQuery === '/refused') throw daprError('shuttingDown');
+      return Promise.resolve(answer(200, Buffer.from('fine')));
+    });
+    const client = new FramedClient();
+    const refused = await client.request(server.address, get('/refused'));
+    assert.equal(refused.status, daprError('shuttingDown').httpStatus);
+    assert.equal((await bodyOf(await client.request(server.address, get('/fine')))).toString(), 'fine');
+    assert.equal(server.sockets.length, 1, 'the same connection served both');
+    client.close();
+  });
+
   it('cancels the call on the other side when the caller aborts: a late answer is dropped, a streaming one stopped', async () => {
     let answerLate: ((response: AppInvokeResponse) => void) | undefined;
     const streaming = new Readable({ read: () => undefined });
