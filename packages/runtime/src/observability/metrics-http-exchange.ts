@@ -43,8 +43,12 @@ export function observeHttpRequests(sinks: readonly ServedRequestSink[]): HttpRe
   };
 }
 
-/** Counts the body bytes written to a response, by wrapping its `write` and `end`. */
+/**
+ * Counts the body bytes written to a response: the HTTP API server's responses count their own
+ * (`bodyBytes`, see api/http/counted-response.ts); any other is counted by wrapping its `write` and `end`.
+ */
 function countWrittenBytes(res: ServerResponse): () => number {
+  if (typeof (res as { bodyBytes?: unknown }).bodyBytes === 'number') return () => (res as unknown as { bodyBytes: number }).bodyBytes;
   let bytes = 0;
   const add = (chunk: unknown, encoding: unknown) => {
     if (typeof chunk === 'string') bytes += Buffer.byteLength(chunk, typeof encoding === 'string' ? encoding as BufferEncoding : 'utf8');

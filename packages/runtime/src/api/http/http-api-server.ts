@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { CountedResponse } from './counted-response.js';
 import type { AddressInfo } from 'node:net';
 import FindMyWay from 'find-my-way';
 import { errorMessage, isDaprError, type Logger } from '@outrigger/kit';
@@ -60,7 +61,7 @@ export class HttpApiServer {
     const hosts = addresses.length > 0 ? addresses : [undefined];
     let boundPort = port;
     for (const host of hosts) {
-      const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void this.handle(req, res));
+      const server = createServer({ keepAliveTimeout: 65_000, ServerResponse: CountedResponse }, (req, res) => void this.handle(req, res));
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen({ port: boundPort, host }, () => {
