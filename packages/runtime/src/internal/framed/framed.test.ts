@@ -234,4 +234,14 @@ describe('framed sidecar-to-sidecar protocol', () => {
     for (let at = 0; at < frames.length; at += 3) seen.push(...reader.push(frames.subarray(at, at + 3)));
     assert.deepEqual(seen.map((frame) => [frame.type, frame.flags, frame.stream, frame.payload.toString()]), [[FrameType.data, 1, 5, 'hello'], [FrameType.pause, 0, 7, '']]);
   });
+
+  it('joins a large frame that arrives in many chunks, with the next frame\'s start in its last chunk', () => {
+    const big = Buffer.alloc(300_000, 9);
+    const bytes = Buffer.concat([encodeFrame(FrameType.data, 1, 0, undefined, big), encodeFrame(FrameType.data, 3, 1, undefined, Buffer.from('tail'))]);
+    const reader = new FrameReader();
+    const seen = [];
+    for (let at = 0; at < bytes.length; at += 65_536) seen.push(...reader.push(bytes.subarray(at, at + 65_536)));
+    assert.deepEqual(seen.map((frame) => [frame.stream, frame.payload.length]), [[1, big.length], [3, 4]]);
+    assert.ok(seen[0]?.payload.equals(big));
+  });
 });
