@@ -253,17 +253,13 @@ export class InvokeService {
   private async send(address: string, verb: string, pathAndQuery: string, headers: Record<string, string | string[]>, body: ReplayableBody,
     signal: AbortSignal | undefined, caller?: CallerWatch): Promise<SidecarAnswer | FramedAnswer> {
     if (body.kind !== 'streaming' && this.framed.supports(address)) {
-      const call = this.framed.start(address, { verb, pathAndQuery, headers, body: body.kind === 'buffered' ? body.bytes : undefined });
+      const call = this.framed.start(address, { verb, pathAndQuery, headers, body: body.kind === 'buffered' ? body.bytes : undefined }, signal);
       caller?.onGone(call.cancel);
-      const onAbort = () => call.cancel(signal?.reason as Error);
-      signal?.addEventListener('abort', onAbort, { once: true });
       try {
         return await call.answer;
       } catch (error) {
         // A sidecar that answered the preface as HTTP took no call: the same attempt goes over HTTP/1.1.
         if (!(error instanceof FramedUnsupportedError)) throw new SidecarUnreachableError(error);
-      } finally {
-        signal?.removeEventListener('abort', onAbort);
       }
     }
     const controller = new AbortController();
