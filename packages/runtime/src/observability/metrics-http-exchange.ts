@@ -14,7 +14,10 @@ export type ServedRequestSink = (served: ServedRequest) => void;
  * What the HTTP API server calls for each request: called when the request arrives, it returns the
  * function to call once the response is finished, with the route template that handled it.
  */
-export type HttpRequestObserver = (req: IncomingMessage, res: ServerResponse) => (route: string) => void;
+export type HttpRequestObserver = (req: IncomingMessage, res: BodyCountingResponse) => (route: string) => void;
+
+/** A response that counts its own body bytes as they are written (the HTTP API server's CountedResponse). */
+export type BodyCountingResponse = ServerResponse & { readonly bodyBytes: number };
 
 /**
  * Builds the observer that measures each request (time, body bytes both ways) and hands the result to
@@ -25,7 +28,6 @@ export function observeHttpRequests(sinks: readonly ServedRequestSink[]): HttpRe
   if (sinks.length === 0) return undefined;
   return (req, res) => {
     const started = performance.now();
-    const counted = countWrittenBytes(res);
     return (route) => {
       const declared = Number(req.headers['content-length']);
       const served: ServedRequest = {
@@ -34,35 +36,11 @@ export function observeHttpRequests(sinks: readonly ServedRequestSink[]): HttpRe
         status: res.statusCode,
         elapsedMs: performance.now() - started,
         requestBytes: Number.isFinite(declared) && declared > 0 ? declared : 0,
-        responseBytes: counted(),
+        responseBytes: res.bodyBytes,
         route,
         userAgent: req.headers['user-agent'],
       };
       for (const sink of sinks) sink(served);
     };
   };
-}
-
-/**
- * Counts the body bytes written to a response: the HTTP API server's responses count their own
- * (`bodyBytes`, see api/http/counted-response.ts); any other is counted by wrapping its `write` and `end`.
- */
-function countWrittenBytes(res: ServerResponse): () => number {
-  if (typeof (res as { bodyBytes?: unknown }).bodyBytes === 'number') return () => (res as unknown as { bodyBytes: number }).bodyBytes;
-  let bytes = 0;
-  const add = (chunk: unknown, encoding: unknown) => {
-    if (typeof chunk === 'string') bytes += Buffer.byteLength(chunk, typeof encoding === 'string' ? encoding as BufferEncoding : 'utf8');
-    else if (chunk instanceof Uint8Array) bytes += chunk.byteLength;
-  };
-  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
-  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
-  res.write = ((...args: unknown[]) => {
-    add(args[0], args[1]);
-    return write(...args);
-  }) as ServerResponse['write'];
-  res.end = ((...args: unknown[]) => {
-    if (typeof args[0] !== 'function') add(args[0], args[1]);
-    return end(...args);
-  }) as ServerResponse['end'];
-  return () => bytes;
 }

@@ -88,7 +88,7 @@ export class HttpApiServer {
     for (const server of this.servers) server.closeAllConnections();
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: CountedResponse): Promise<void> {
     this.active++;
     let template = invocationPath;
     const observed = this.options.observe?.(req, res);
