@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { waitFor } from '@outrigger/kit';
 import { cliMain, freePort, Spawned, tempDir, waitForStatus, writeFile } from './processes.js';
 
 export interface SidecarHandle {
@@ -45,12 +46,25 @@ export async function startRun(options: StartOptions): Promise<SidecarHandle> {
     const baseUrl = `http://127.0.0.1:${httpPort}`;
     try {
       await waitForStatus(`${baseUrl}/v1.0/healthz${options.waitForApp ? '' : '/outbound'}`, 204, spawned);
+      // `outrigger run` records cliPID (and, once its app started, appCommand and appPID) in the sidecar's
+      // metadata with PUTs after the sidecar is up; a test that counts API requests must not see them.
+      if (mode === 'run') await waitFor(`outrigger run to record its metadata in ${options.appId}'s sidecar`, () => runMetadataRecorded(baseUrl, options.appCommand !== undefined));
     } catch (error) {
       await spawned.stop();
       if (attempt < 3 && /EADDRINUSE/.test(spawned.output)) continue;
       throw error;
     }
     return { appId: options.appId, httpPort, grpcPort, process: spawned, baseUrl, stop: () => spawned.stop() };
+  }
+}
+
+/** Whether `outrigger run` has recorded the last of its metadata entries (appPID with an app, else cliPID). */
+async function runMetadataRecorded(baseUrl: string, withApp: boolean): Promise<boolean> {
+  try {
+    const metadata = await (await fetch(`${baseUrl}/v1.0/metadata`)).json() as { extended?: Record<string, string> };
+    return metadata.extended?.[withApp ? 'appPID' : 'cliPID'] !== undefined;
+  } catch {
+    return false;
   }
 }
 
