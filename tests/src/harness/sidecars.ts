@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { waitFor } from '@outrigger/kit';
+import { componentYaml } from './component-yaml.js';
 import { cliMain, freePort, Spawned, tempDir, waitForStatus, writeFile } from './processes.js';
 
 export interface SidecarHandle {
@@ -46,9 +47,6 @@ export async function startRun(options: StartOptions): Promise<SidecarHandle> {
     const baseUrl = `http://127.0.0.1:${httpPort}`;
     try {
       await waitForStatus(`${baseUrl}/v1.0/healthz${options.waitForApp ? '' : '/outbound'}`, 204, spawned);
-      // `outrigger run` records cliPID (and, once its app started, appCommand and appPID) in the sidecar's
-      // metadata with PUTs after the sidecar is up; a test that counts API requests must not see them.
-      if (mode === 'run') await waitFor(`outrigger run to record its metadata in ${options.appId}'s sidecar`, () => runMetadataRecorded(baseUrl, options.appCommand !== undefined));
     } catch (error) {
       await spawned.stop();
       if (attempt < 3 && /EADDRINUSE/.test(spawned.output)) continue;
@@ -58,14 +56,20 @@ export async function startRun(options: StartOptions): Promise<SidecarHandle> {
   }
 }
 
-/** Whether `outrigger run` has recorded the last of its metadata entries (appPID with an app, else cliPID). */
-async function runMetadataRecorded(baseUrl: string, withApp: boolean): Promise<boolean> {
-  try {
-    const metadata = await (await fetch(`${baseUrl}/v1.0/metadata`)).json() as { extended?: Record<string, string> };
-    return metadata.extended?.[withApp ? 'appPID' : 'cliPID'] !== undefined;
-  } catch {
-    return false;
-  }
+/**
+ * Waits until `outrigger run` has recorded the last of its metadata entries in the sidecar (cliPID, then
+ * appCommand and appPID once its app started), which it PUTs after the sidecar is up: a test that counts
+ * the sidecar's API requests must not see them.
+ */
+export async function waitForRunMetadata(sidecar: SidecarHandle): Promise<void> {
+  await waitFor(`outrigger run to record its metadata in ${sidecar.appId}'s sidecar`, async () => {
+    try {
+      const metadata = await (await fetch(`${sidecar.baseUrl}/v1.0/metadata`)).json() as { extended?: Record<string, string> };
+      return metadata.extended?.appPID !== undefined;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Writes the two embedded state stores (sqlite file in `dir`, and in-memory) as component YAML and returns the folder. */
@@ -97,15 +101,7 @@ ${extraYaml}`);
 
 /** Component YAML for an in-memory pub/sub named `name`. */
 export function inMemoryPubSubYaml(name = 'pubsub'): string {
-  return `---
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: ${name}
-spec:
-  type: pubsub.in-memory
-  version: v1
-`;
+  return componentYaml(name, 'pubsub.in-memory', {});
 }
 
 /** Component YAML for the embedded durable pub/sub in `file`. */

@@ -11,7 +11,7 @@ import { daprGrpcClient, waitForGrpcApi } from '../harness/grpc.js';
 import { call } from '../harness/http.js';
 import { freePort, testAppsDir, writeFile } from '../harness/processes.js';
 import { scrapeText, samples, total } from '../harness/prometheus.js';
-import { inMemoryPubSubYaml, startRun, tempDir, writeStateComponents, type SidecarHandle } from '../harness/sidecars.js';
+import { inMemoryPubSubYaml, startRun, tempDir, waitForRunMetadata, writeStateComponents, type SidecarHandle } from '../harness/sidecars.js';
 
 describe('Prometheus metrics', () => {
   const dir = tempDir();
@@ -40,6 +40,7 @@ describe('Prometheus metrics', () => {
         appCommand: [process.execPath, join(testAppsDir, 'echo-app.mjs')],
       }),
     ]);
+    await Promise.all([waitForRunMetadata(measured), waitForRunMetadata(echoed)]);
   });
   after(async () => {
     await Promise.all([measured?.stop(), echoed?.stop()]);
