@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '@outrigger/kit';
+import { componentYaml } from '../harness/component-yaml.js';
 import { call, errorOf } from '../harness/http.js';
 import { freePort, testAppsDir, writeFile } from '../harness/processes.js';
 import { startRun, tempDir, type SidecarHandle } from '../harness/sidecars.js';
@@ -17,17 +18,6 @@ interface Seen {
   headers: Record<string, string>;
   body: string;
 }
-
-const component = (name: string, type: string, metadata: Record<string, string>) => `apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: ${name}
-spec:
-  type: ${type}
-  version: v1
-  metadata:
-${Object.entries(metadata).map(([key, value]) => `  - name: ${key}\n    value: "${value}"`).join('\n')}
-`;
 
 describe('bindings API on the wire', () => {
   const dir = tempDir();
@@ -50,13 +40,13 @@ describe('bindings API on the wire', () => {
     await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
     const resources = join(dir.path, 'resources');
     writeFile(join(resources, 'bindings.yaml'), [
-      component('files', 'bindings.localstorage', { rootPath: filesDir }),
-      component('web', 'bindings.http', { url: `http://127.0.0.1:${(target.address() as AddressInfo).port}/api` }),
-      component('ticker', 'bindings.cron', { schedule: '* * * * * *' }),
-      component('unwanted', 'bindings.cron', { schedule: '@every 1s' }),
-      component('notallowed', 'bindings.cron', { schedule: '@every 1s' }),
-      component('declared', 'bindings.cron', { schedule: '@every 1s', direction: 'input', route: '/declared-route' }),
-    ].join('---\n'));
+      componentYaml('files', 'bindings.localstorage', { rootPath: filesDir }),
+      componentYaml('web', 'bindings.http', { url: `http://127.0.0.1:${(target.address() as AddressInfo).port}/api` }),
+      componentYaml('ticker', 'bindings.cron', { schedule: '* * * * * *' }),
+      componentYaml('unwanted', 'bindings.cron', { schedule: '@every 1s' }),
+      componentYaml('notallowed', 'bindings.cron', { schedule: '@every 1s' }),
+      componentYaml('declared', 'bindings.cron', { schedule: '@every 1s', direction: 'input', route: '/declared-route' }),
+    ].join(''));
     writeFile(join(dir.path, 'outside.txt'), 'outside');
     appPort = await freePort();
     sidecar = await startRun({
