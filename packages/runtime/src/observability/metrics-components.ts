@@ -1,4 +1,5 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { HotCounter, HotHistogram } from './metrics-hot.js';
 
 /** daprd's operation label values for state stores. */
 export type StateOperation = 'get' | 'set' | 'delete' | 'bulk_get' | 'bulk_delete' | 'transaction' | 'query';
@@ -16,12 +17,13 @@ export interface ComponentMetricsRecorder {
   pubsubIngress(component: string, topic: string, status: IngressStatus, elapsedMs: number): void;
 }
 
-type Pair<L extends string> = { count: Counter<L>; latency: Histogram<L> };
+type Pair<L extends string> = { count: HotCounter<L>; latency: HotHistogram<L> };
 
 /**
  * daprd's component metrics (`dapr_component_*_count` counters and `_latencies` histograms in
  * milliseconds) with its labels. Operations are recorded where the building block calls the component,
- * once per API call, as daprd records them in its API layer.
+ * once per API call, as daprd records them in its API layer. A state get or save records here on every
+ * call, so these are the hot-path classes (metrics-hot.ts), not prom-client's own.
  */
 export class ComponentMetrics implements ComponentMetricsRecorder {
   private readonly stateMetrics: Pair<'app_id' | 'component' | 'namespace' | 'operation' | 'success'>;
@@ -34,8 +36,8 @@ export class ComponentMetrics implements ComponentMetricsRecorder {
 
   constructor(registry: Registry, private readonly appId: string, private readonly namespace: string, buckets: number[]) {
     const pair = <L extends string>(name: string, what: string, latencyWhat: string, labelNames: readonly L[]): Pair<L> => ({
-      count: new Counter({ name: `dapr_component_${name}_count`, help: what, labelNames, registers: [registry] }),
-      latency: new Histogram({ name: `dapr_component_${name}_latencies`, help: latencyWhat, labelNames, buckets, registers: [registry] }),
+      count: new HotCounter({ name: `dapr_component_${name}_count`, help: what, labelNames, registers: [registry] }),
+      latency: new HotHistogram({ name: `dapr_component_${name}_latencies`, help: latencyWhat, labelNames, buckets, registers: [registry] }),
     });
     const operationLabels = ['app_id', 'component', 'namespace', 'operation', 'success'] as const;
     this.stateMetrics = pair('state', 'The number of operations performed on the state component.', 'The latency of the response from the state component.', operationLabels);
@@ -81,8 +83,8 @@ export class ComponentMetrics implements ComponentMetricsRecorder {
 }
 
 function record<L extends string>(metrics: Pair<L>, labels: Record<L, string>, elapsedMs: number): void {
-  metrics.count.inc(labels as never);
-  metrics.latency.observe(labels as never, elapsedMs);
+  metrics.count.inc(labels);
+  metrics.latency.observe(labels, elapsedMs);
 }
 
 const noMetrics: ComponentMetricsRecorder = {
