@@ -43,7 +43,12 @@ export function renderMarkdown(results) {
   out.push(`Tools: ${Object.entries(meta.tools).map(([name, version]) => `${name}: ${version}`).join('; ')}.`, '');
   for (const note of meta.notes ?? []) out.push(`> ${note}`, '');
   if (results.targets.length > 0) {
-    out.push('## Targets', '', table(['target', 'bar', 'measured', 'result'], results.targets.map((t) => [t.name, t.bar, t.measured, t.pass === undefined ? 'n/a' : t.pass ? 'pass' : 'MISS'])), '');
+    // `floor`: what a plain Node process (bench/lib/baselines.mjs) reached on the same measure in the same run.
+    const withFloor = results.targets.some((t) => t.floor !== undefined);
+    const columns = ['target', 'bar', 'measured', 'result', ...(withFloor ? ['plain Node, same run'] : [])];
+    const rows = results.targets.map((t) => [t.name, t.bar, t.measured, t.pass === undefined ? 'n/a' : t.pass ? 'pass' : 'MISS', ...(withFloor ? [t.floor ?? '–'] : [])]);
+    out.push('## Targets', '', table(columns, rows), '');
+    if (withFloor) out.push('The last column is the same measure taken on a plain Node process doing the least the path needs (bench/lib/baselines.mjs): where it misses the bar too, the bar is below what Node reaches on this machine.', '');
   }
   for (const section of results.sections) {
     out.push(`## ${section.title}`, '');

@@ -3,22 +3,11 @@
 // through two sidecars with metrics off; wrk at 16 connections, max throughput and the CPU seconds
 // each hop spends per 1,000 requests (utime + stime from /proc). Rounds alternate the chains; --baseline=<checkout> adds that build's sidecars as one more.
 import { join } from 'node:path';
-import { benchApps, Child, cpuSeconds, freePort, sleep } from '../lib/processes.mjs';
+import { benchApps, cpuSeconds } from '../lib/processes.mjs';
+import { startNodeProxies } from '../lib/baselines.mjs';
 import { startApp, startSidecar } from '../lib/outrigger.mjs';
 import { median } from '../lib/stats.mjs';
 import { wrk } from '../lib/tools.mjs';
-
-async function bareChain(appPort) {
-  const [portA, portB] = [await freePort(), await freePort()];
-  const proxy = (port, next) => new Child(process.execPath, [join(benchApps, 'bare-proxy.mjs'), String(port), next], { name: `bare proxy ${port}` });
-  const B = proxy(portB, `http://127.0.0.1:${appPort}`);
-  const A = proxy(portA, `http://127.0.0.1:${portB}`);
-  for (let tries = 0; !/listening/.test(A.output) || !/listening/.test(B.output); tries++) {
-    if (tries > 500) throw new Error(`bare proxies did not start:\n${A.output}\n${B.output}`);
-    await sleep(20);
-  }
-  return { url: `http://127.0.0.1:${portA}/echo`, pids: [A.process.pid, B.process.pid], stop: () => Promise.all([A.stop(), B.stop()]) };
-}
 
 async function sidecarChain(ctx, appPort, round, extraFlags, cli) {
   const appId = `hop-b-${round}-${extraFlags.length}${cli ? '-baseline' : ''}`;
@@ -29,7 +18,10 @@ async function sidecarChain(ctx, appPort, round, extraFlags, cli) {
 
 export async function hopCost(ctx) {
   const chains = {
-    'bare node proxies': (appPort) => bareChain(appPort),
+    'bare node proxies': async (appPort) => {
+      const proxies = await startNodeProxies(appPort);
+      return { url: proxies.url('/echo'), pids: proxies.pids, stop: proxies.stop };
+    },
     sidecars: (appPort, round) => sidecarChain(ctx, appPort, round, []),
     'sidecars, metrics off': (appPort, round) => sidecarChain(ctx, appPort, round, ['--enable-metrics=false']),
     ...(ctx.baselineCli ? { 'sidecars, baseline build': (appPort, round) => sidecarChain(ctx, appPort, round, [], ctx.baselineCli) } : {}),

@@ -1,6 +1,7 @@
 // Scenario 1, service invocation. The load tool plays app A:
 //   direct:    load ─▶ app B
 //   nginx:     load ─▶ nginx hop A ─▶ nginx hop B ─▶ app B        (upstream keep-alive on both hops)
+//   node proxies: load ─▶ bare Node proxy A ─▶ bare Node proxy B ─▶ app B   (the plain-Node baseline)
 //   outrigger: load ─▶ sidecar A ─▶ sidecar B ─▶ app B             (/v1.0/invoke/bench-b/method/echo)
 // (a) latency at a fixed 1,000 requests/s over 16 connections: hey (standard tool) and the open-loop
 // node generator (no coordinated omission); (b) max throughput with wrk at 16 and 64 connections.
@@ -11,6 +12,7 @@ import { Pool } from 'undici';
 import { startNginxTwoHops, hey, wrk } from '../lib/tools.mjs';
 import { benchApps, freePort, waitForStatus } from '../lib/processes.mjs';
 import { startApp, startSidecar } from '../lib/outrigger.mjs';
+import { startNodeProxies } from '../lib/baselines.mjs';
 import { closedLoop, constantRate, ratio, summarize } from '../lib/stats.mjs';
 import { grpcClient, invokeServiceRequest, waitForGrpc } from '../lib/grpc.mjs';
 import { times } from '../lib/report.mjs';
@@ -18,7 +20,7 @@ import { times } from '../lib/report.mjs';
 const RATE = 1_000;
 const CONNECTIONS = 16;
 
-/** Starts app B, the gRPC echo app, three sidecars and nginx; returns the endpoints and a stop function. */
+/** Starts app B, the gRPC echo app, three sidecars, nginx and the bare Node proxies; returns the endpoints and a stop function. */
 export async function startInvocationTopology(ctx) {
   const app = await startApp(join(benchApps, 'echo-http.mjs'));
   const grpcApp = await startApp(join(benchApps, 'echo-grpc.mjs'));
@@ -30,14 +32,16 @@ export async function startInvocationTopology(ctx) {
   const frontPort = await freePort();
   const nginx = ctx.tools.nginx ? await startNginxTwoHops({ appPort: app.port, frontPort, middlePort: await freePort(), workDir: ctx.workDir }) : undefined;
   if (nginx) await waitForStatus(`http://127.0.0.1:${frontPort}/echo`, 200, nginx, 10_000);
+  const nodeProxies = await startNodeProxies(app.port);
   await waitForGrpc(sidecarA.grpcPort);
   const endpoints = {
     direct: `http://127.0.0.1:${app.port}/echo`,
     nginx: nginx ? `http://127.0.0.1:${frontPort}/echo` : undefined,
+    'node proxies': nodeProxies.url('/echo'),
     outrigger: `${sidecarA.baseUrl}/v1.0/invoke/bench-b/method/echo`,
   };
-  const stop = () => Promise.all([app.stop(), grpcApp.stop(), sidecarA.stop(), sidecarB.stop(), sidecarG.stop(), nginx?.stop()]);
-  return { app, grpcApp, sidecarA, sidecarB, sidecarG, nginx, endpoints, stop };
+  const stop = () => Promise.all([app.stop(), grpcApp.stop(), sidecarA.stop(), sidecarB.stop(), sidecarG.stop(), nginx?.stop(), nodeProxies.stop()]);
+  return { app, grpcApp, sidecarA, sidecarB, sidecarG, nginx, nodeProxies, endpoints, stop };
 }
 
 /** An HTTP POST of the payload on a pool of `connections`, checking status and echoed length. */
@@ -69,7 +73,7 @@ export function httpInvocation(ctx) {
 export async function invocation(ctx) {
   const topology = await startInvocationTopology(ctx);
   const { endpoints } = topology;
-  const variants = ['direct', 'nginx', 'outrigger'].filter((name) => endpoints[name]);
+  const variants = ['direct', 'nginx', 'node proxies', 'outrigger'].filter((name) => endpoints[name]);
   const raw = { hey: {}, openLoop: {}, max: {}, grpc: {} };
   try {
     for (const name of variants) {
@@ -126,6 +130,7 @@ function report(raw, variants) {
   const latencyColumns = ['path', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', '+p50 ms over direct', '+p99 ms over direct', 'errors'];
   const heyOut = raw.hey;
   const overhead = (table, name, key) => (table[name] && table.direct ? table[name][key] - table.direct[key] : NaN);
+  const overheadNotes = (table) => ['outrigger', 'node proxies'].filter((name) => table[name]).map((name) => `${name === 'outrigger' ? 'Outrigger' : 'Bare Node proxies'} overhead / nginx two-hop overhead: p50 ${times(ratio(overhead(table, name, 'p50'), overhead(table, 'nginx', 'p50')))}, p99 ${times(ratio(overhead(table, name, 'p99'), overhead(table, 'nginx', 'p99')))}.`);
   const maxRows = [];
   for (const connections of [16, 64]) {
     for (const name of variants) {
@@ -146,18 +151,18 @@ function report(raw, variants) {
       intro: 'hey -c 16 -q 62.5 (per-worker rate), 1 KB POST echoed by app B. Overheads are against direct in the same run.',
       columns: latencyColumns,
       rows: overheadRows(heyOut, variants),
-      notes: [`Outrigger overhead / nginx two-hop overhead: p50 ${times(ratio(overhead(heyOut, 'outrigger', 'p50'), overhead(heyOut, 'nginx', 'p50')))}, p99 ${times(ratio(overhead(heyOut, 'outrigger', 'p99'), overhead(heyOut, 'nginx', 'p99')))}.`],
+      notes: overheadNotes(heyOut),
     },
     {
       title: '1a. HTTP invocation latency at 1,000 req/s, 16 connections (open loop)',
       intro: 'The node open-loop generator (undici pool of 16 connections, evenly spaced sends, latency from the scheduled start: no coordinated omission), in the bench process.',
       columns: latencyColumns,
       rows: overheadRows(raw.openLoop, variants),
-      notes: [`Outrigger overhead / nginx two-hop overhead: p50 ${times(ratio(overhead(raw.openLoop, 'outrigger', 'p50'), overhead(raw.openLoop, 'nginx', 'p50')))}, p99 ${times(ratio(overhead(raw.openLoop, 'outrigger', 'p99'), overhead(raw.openLoop, 'nginx', 'p99')))}.`],
+      notes: overheadNotes(raw.openLoop),
     },
     {
       title: '1b. HTTP invocation max throughput (wrk, closed loop)',
-      intro: 'wrk -t1, 1 KB POST, each connection sends its next request when the last answered.',
+      intro: 'wrk -t1, 1 KB POST, each connection sends its next request when the last answered. `node proxies`: two bare Node forwarding proxies (bench/apps/bare-proxy.mjs), one process per hop as with sidecars.',
       columns: ['path', 'connections', 'req/s', 'p50 ms', 'p99 ms', 'vs direct', 'vs nginx', 'errors'],
       rows: maxRows,
     },
@@ -170,22 +175,28 @@ function report(raw, variants) {
     },
   ];
   const targets = [];
+  const nodeOver = (key) => overhead(heyOut, 'node proxies', key);
+  const nodeFloor = (key) => (heyOut['node proxies'] ? `node proxies +${nodeOver(key).toFixed(2)} ms` : undefined);
   const p50Over = overhead(heyOut, 'outrigger', 'p50');
   const p99Over = overhead(heyOut, 'outrigger', 'p99');
-  targets.push({ name: 'invocation +p50 over direct at 1,000 rps (hey)', bar: '< 1.06 ms', measured: `${p50Over.toFixed(2)} ms`, pass: p50Over < 1.06 });
-  targets.push({ name: 'invocation +p99 over direct at 1,000 rps (hey)', bar: '< 2.90 ms', measured: `${p99Over.toFixed(2)} ms`, pass: p99Over < 2.90 });
+  targets.push({ name: 'invocation +p50 over direct at 1,000 rps (hey)', bar: '< 1.06 ms', measured: `${p50Over.toFixed(2)} ms`, pass: p50Over < 1.06, floor: nodeFloor('p50') });
+  targets.push({ name: 'invocation +p99 over direct at 1,000 rps (hey)', bar: '< 2.90 ms', measured: `${p99Over.toFixed(2)} ms`, pass: p99Over < 2.90, floor: nodeFloor('p99') });
   if (heyOut.nginx) {
     // Compared as overhead ≤ 1.5 × nginx's overhead, so an nginx overhead at or below zero (within the
     // noise of direct) makes the bar unreachable rather than turning a negative ratio into a pass.
+    const shownRatio = (ours, theirs) => (theirs > 0 ? times(ours / theirs) : `n/a (nginx +${theirs.toFixed(2)} ms)`);
     for (const key of ['p50', 'p99']) {
       const ours = overhead(heyOut, 'outrigger', key);
       const theirs = overhead(heyOut, 'nginx', key);
-      const shown = theirs > 0 ? times(ours / theirs) : `n/a (nginx +${theirs.toFixed(2)} ms)`;
-      targets.push({ name: `invocation overhead / nginx two-hop overhead, ${key} (hey)`, bar: '≤ 1.5×', measured: `${shown}: +${ours.toFixed(2)} vs +${theirs.toFixed(2)} ms`, pass: ours <= 1.5 * theirs });
+      targets.push({ name: `invocation overhead / nginx two-hop overhead, ${key} (hey)`, bar: '≤ 1.5×', measured: `${shownRatio(ours, theirs)}: +${ours.toFixed(2)} vs +${theirs.toFixed(2)} ms`, pass: ours <= 1.5 * theirs,
+        floor: heyOut['node proxies'] ? `node proxies ${shownRatio(nodeOver(key), theirs)}` : undefined });
     }
     for (const connections of [16, 64]) {
-      const share = ratio(raw.max[`outrigger@${connections}`].rate, raw.max[`nginx@${connections}`].rate);
-      targets.push({ name: `max invocation throughput vs nginx two hops, ${connections} connections (wrk)`, bar: '≥ 50%', measured: `${(share * 100).toFixed(0)}%`, pass: share >= 0.5 });
+      const nginxRate = raw.max[`nginx@${connections}`].rate;
+      const share = ratio(raw.max[`outrigger@${connections}`].rate, nginxRate);
+      const nodeShare = ratio(raw.max[`node proxies@${connections}`]?.rate, nginxRate);
+      targets.push({ name: `max invocation throughput vs nginx two hops, ${connections} connections (wrk)`, bar: '≥ 50%', measured: `${(share * 100).toFixed(0)}%`, pass: share >= 0.5,
+        floor: Number.isFinite(nodeShare) ? `node proxies ${(nodeShare * 100).toFixed(0)}%` : undefined });
     }
   }
   return { sections, targets, raw };

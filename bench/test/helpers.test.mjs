@@ -76,5 +76,17 @@ describe('bench report', () => {
     assert.match(text, /\| a \| < 1 \| 0\.5 \| pass \|/);
     assert.match(text, /\| b \| < 1 \| 2 \| MISS \|/);
     assert.match(text, /\| r \| 1,235 \|/);
+    assert.doesNotMatch(text, /plain Node/);
+  });
+
+  it('adds the plain-Node column when a target has a floor', () => {
+    const text = renderMarkdown({
+      meta: { date: '2026-01-01T00:00:00Z', command: 'node bench/run.mjs', durationSeconds: 1, machine: { cores: 2, cpuModel: 'x', memoryGiB: 1, platform: 'linux x64', node: 'v20', loadAverageAtStart: [1, 1, 1] }, loadAverageAtEnd: [1, 1, 1], tools: {} },
+      targets: [{ name: 'a', bar: '< 1', measured: '2', pass: false, floor: '+1.5 ms' }, { name: 'b', bar: '< 1', measured: '0.5', pass: true }],
+      sections: [],
+    });
+    assert.match(text, /\| target \| bar \| measured \| result \| plain Node, same run \|/);
+    assert.match(text, /\| a \| < 1 \| 2 \| MISS \| \+1\.5 ms \|/);
+    assert.match(text, /\| b \| < 1 \| 0\.5 \| pass \| – \|/);
   });
 });
