@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { CommunicationProtocolEnum, DaprClient, HttpMethod, LogLevel } from '@dapr/dapr';
+import { Pool } from 'undici';
 import { call, errorOf } from '../harness/http.js';
 import { freePort, testAppsDir } from '../harness/processes.js';
 import { startRun, tempDir, writeStateComponents, type SidecarHandle } from '../harness/sidecars.js';
@@ -122,6 +123,29 @@ describe('service invocation between two apps (SDK, HTTP)', () => {
     assert.match(errorOf(response).message, /greeter.*stream too large/);
     const greeting = await client.invoker.invoke('greeter', 'greet', HttpMethod.POST, { name: 'still here' });
     assert.deepEqual(greeting, { greeting: 'hello still here', caller: 'caller', app: 'greeter' });
+  });
+
+  it('refuses a streamed body over the callee\'s limit the same way, and the caller\'s connection carries the next call', async () => {
+    // 6 MB: past the 4 MiB retry buffer, so it streams to the callee's sidecar over HTTP/1.1, which
+    // refuses it before reading it all. One connection, so the next call must reuse it.
+    const pool = new Pool(caller.baseUrl, { connections: 1, pipelining: 1 });
+    let connections = 0;
+    pool.on('connect', () => connections++);
+    try {
+      for (let round = 0; round < 2; round++) {
+        const refused = await pool.request({ method: 'POST', path: '/v1.0/invoke/greeter/method/greet', body: randomBytes(6 * 1024 * 1024), headers: { 'content-type': 'application/octet-stream' } });
+        const error = await refused.body.json() as { errorCode: string; message: string };
+        assert.equal(refused.statusCode, 500);
+        assert.equal(error.errorCode, 'ERR_DIRECT_INVOKE');
+        assert.match(error.message, /greeter.*stream too large/);
+        const next = await pool.request({ method: 'POST', path: '/v1.0/invoke/greeter/method/greet', body: JSON.stringify({ name: `round ${round}` }), headers: { 'content-type': 'application/json' } });
+        assert.equal(next.statusCode, 200);
+        assert.deepEqual(await next.body.json(), { greeting: `hello round ${round}`, caller: 'caller', app: 'greeter' });
+      }
+      assert.equal(connections, 1, 'the refused uploads did not cost the caller its connection');
+    } finally {
+      await pool.close();
+    }
   });
 
   it('accepts the dapr-app-id header form and app.namespace targets', async () => {

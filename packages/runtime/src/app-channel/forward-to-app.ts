@@ -23,5 +23,5 @@ export async function forwardToApp(
     body: await smallOrStreamedBody(req, verb, maxBodyBytes),
     identity,
   });
-  await relayAnswer(response.status, response.headers, response.body, res);
+  await relayAnswer(response.status, response.headers, response.body, res, maxBodyBytes);
 }

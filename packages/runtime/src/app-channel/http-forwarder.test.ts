@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
+import { Pool } from 'undici';
 import { relayAnswer, smallBodyBytes, smallOrStreamedBody, StreamTooLargeError } from './http-forwarder.js';
 
 /** Serves one request with `handler`, sends `send` to it, and resolves with the client's view of the answer. */
@@ -97,7 +98,7 @@ describe('request bodies to forward', () => {
 describe('relaying an answer', () => {
   it('passes status, headers and a small body, without hop-by-hop headers', async () => {
     const answer = await exchange(async (_req, res) => {
-      await relayAnswer(201, { 'content-length': '5', 'x-app': 'yes', connection: 'x-hop', 'x-hop': 'this connection only' }, Readable.from([Buffer.from('he'), Buffer.from('llo')]), res);
+      await relayAnswer(201, { 'content-length': '5', 'x-app': 'yes', connection: 'x-hop', 'x-hop': 'this connection only' }, Readable.from([Buffer.from('he'), Buffer.from('llo')]), res, 1_000_000);
     }, { method: 'GET' });
     assert.notEqual(answer, 'aborted');
     if (answer === 'aborted') return;
@@ -106,7 +107,7 @@ describe('relaying an answer', () => {
 
   it('streams a body without a declared length', async () => {
     const answer = await exchange(async (_req, res) => {
-      await relayAnswer(200, { 'content-type': 'text/plain' }, Readable.from([Buffer.from('a'), Buffer.from('b'), Buffer.from('c')]), res);
+      await relayAnswer(200, { 'content-type': 'text/plain' }, Readable.from([Buffer.from('a'), Buffer.from('b'), Buffer.from('c')]), res, 1_000_000);
     }, { method: 'GET' });
     assert.notEqual(answer, 'aborted');
     if (answer === 'aborted') return;
@@ -116,11 +117,48 @@ describe('relaying an answer', () => {
   it('fails before writing anything when a small body breaks', async () => {
     const broken = new Readable({ read() { this.destroy(new Error('the app went away')); } });
     const answer = await exchange(async (_req, res) => {
-      await relayAnswer(200, { 'content-length': '5' }, broken, res);
+      await relayAnswer(200, { 'content-length': '5' }, broken, res, 1_000_000);
     }, { method: 'GET' });
     assert.notEqual(answer, 'aborted');
     if (answer === 'aborted') return;
     assert.equal(answer.status, 599);
     assert.match(answer.body.toString(), /the app went away/);
+  });
+});
+
+describe('a request body the far side left unread', () => {
+  /**
+   * A server whose handler forwards the body to a reader that never reads (a far side that answered
+   * early), answers at once, and a client on one keep-alive connection that uploads 1 MB, then asks again.
+   */
+  async function uploadThenAskAgain(limit: number): Promise<{ first: string; second: string; connections: number }> {
+    const server = createServer((req, res) => {
+      if (req.method === 'POST') req.pipe(new PassThrough({ highWaterMark: 16 }));
+      void relayAnswer(200, { 'content-length': '2' }, Readable.from([Buffer.from('ok')]), res, limit);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const pool = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { connections: 1, pipelining: 1 });
+    let connections = 0;
+    pool.on('connect', () => connections++);
+    try {
+      const first = await pool.request({ method: 'POST', path: '/', body: Buffer.alloc(1024 * 1024, 1) })
+        .then(async (answer) => `${answer.statusCode} ${await answer.body.text()}`, (error: Error) => `failed: ${error.message}`);
+      const answer = await pool.request({ method: 'GET', path: '/' });
+      return { first, second: `${answer.statusCode} ${await answer.body.text()}`, connections };
+    } finally {
+      await pool.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+
+  it('is read and dropped, so the next request on the same connection is answered', async () => {
+    assert.deepEqual(await uploadThenAskAgain(4 * 1024 * 1024), { first: '200 ok', second: '200 ok', connections: 1 });
+  });
+
+  it('costs the caller its connection past the limit, and the next request gets a new one', async () => {
+    const { second, connections } = await uploadThenAskAgain(64 * 1024);
+    assert.equal(second, '200 ok');
+    assert.equal(connections, 2);
   });
 });

@@ -32,13 +32,15 @@ export const smallBodyBytes = 64 * 1024;
 /**
  * Writes an answer into `res`: status and headers as they are (hop-by-hop headers dropped), then the
  * body. A small body with a declared length is read whole first and written with `end`; any other body
- * streams through.
+ * streams through. Once the answer is whole, a request body the far side left unread is dropped
+ * ({@link dropUnreadBody}, up to `maxBodyBytes`).
  * @throws when the body fails before the headers are written (small bodies), or while streaming
  */
-export async function relayAnswer(status: number, headers: Record<string, string | string[] | undefined>, body: Readable, res: ServerResponse): Promise<void> {
+export async function relayAnswer(status: number, headers: Record<string, string | string[] | undefined>, body: Readable, res: ServerResponse, maxBodyBytes: number): Promise<void> {
   const declared = Number(headers['content-length'] ?? -1);
   if (declared >= 0 && declared <= smallBodyBytes && headers['transfer-encoding'] === undefined) {
     const bytes = await readWholeBody(body, declared);
+    dropUnreadBody(res.req, maxBodyBytes);
     res.writeHead(status, forwardableHeaders(headers));
     res.end(bytes);
     return;
@@ -50,6 +52,25 @@ export async function relayAnswer(status: number, headers: Record<string, string
     throw error;
   }
   await pipeline(body, res);
+  dropUnreadBody(res.req, maxBodyBytes);
+}
+
+/**
+ * The far side answered without reading the whole request body (an app or a sidecar that refused it
+ * early, e.g. over its own size limit), and the caller is still sending it. The body stops going to a
+ * reader that is gone and the rest is read and dropped, so the caller's next request on this keep-alive
+ * connection is not stuck behind it (or reset with it), as Node does for a body no handler read. A
+ * caller that sends more than `limit` bytes of it loses the connection instead.
+ */
+export function dropUnreadBody(req: IncomingMessage, limit: number): void {
+  if (req.complete || req.destroyed) return;
+  req.unpipe();
+  let dropped = 0;
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > limit) req.socket.destroy();
+  });
+  req.resume();
 }
 
 /**

@@ -6,7 +6,7 @@ import { daprError, errorMessage, isDaprError, type Logger } from '@outrigger/ki
 import type { AppChannel, AppInvokeResponse } from '../../app-channel/app-channel.js';
 import { forwardToApp } from '../../app-channel/forward-to-app.js';
 import { LazyAgent } from '../../app-channel/lazy-agent.js';
-import { relayAnswer, smallOrStreamedBody, StreamTooLargeError } from '../../app-channel/http-forwarder.js';
+import { dropUnreadBody, relayAnswer, smallOrStreamedBody, StreamTooLargeError } from '../../app-channel/http-forwarder.js';
 import { forwardableHeaders } from '../../app-channel/proxy-headers.js';
 import { FramedClient, FramedUnsupportedError, type FramedAnswer, type FramedRequest } from '../../internal/framed/framed-client.js';
 import type { LocalRegistry } from '../../nameresolution/local-registry.js';
@@ -110,8 +110,15 @@ export class InvokeService {
   /** Hands a call to this sidecar's app; used for self-invocation and for calls arriving from other sidecars. */
   async invokeLocal(req: IncomingMessage, res: ServerResponse, pathAndQuery: string, callerAppId: string, callerNamespace: string): Promise<void> {
     const channel = this.acceptingChannel();
-    await forwardToApp(channel, req, res, pathAndQuery, { callerAppId, callerNamespace, calleeAppId: this.options.appId },
-      inboundDroppedHeaders, this.options.maxBodyBytes);
+    try {
+      await forwardToApp(channel, req, res, pathAndQuery, { callerAppId, callerNamespace, calleeAppId: this.options.appId },
+        inboundDroppedHeaders, this.options.maxBodyBytes);
+    } catch (error) {
+      // A body over this sidecar's limit is refused as on the framed path (answerFramed): daprd's
+      // ERR_DIRECT_INVOKE naming this app, whichever way the body came.
+      if (error instanceof StreamTooLargeError && !res.headersSent) throw daprError('directInvoke', this.options.appId, error.message);
+      throw error;
+    }
   }
 
   /**
@@ -236,9 +243,10 @@ export class InvokeService {
       caller.stop();
     }
     if (!Buffer.isBuffer(answer.body)) {
-      await relayAnswer(answer.status, answer.headers, answer.body, res);
+      await relayAnswer(answer.status, answer.headers, answer.body, res, this.options.maxBodyBytes);
       return;
     }
+    dropUnreadBody(req, this.options.maxBodyBytes);
     res.writeHead(answer.status, forwardableHeaders(answer.headers));
     res.end(answer.body);
   }
