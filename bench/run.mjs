@@ -1,5 +1,5 @@
 // The benchmark suite's one command: `npm run bench` (full) or `npm run bench -- --quick` (smoke run of
-// a minute or two). Options: --quick, --only=invoke,state,pubsub,footprint,profile (or invoke-http, hop-cost), --seconds=N,
+// a minute or two). Options: --quick, --only=invoke,state,pubsub,footprint,profile (or invoke-http, hop-cost, hop-latency), --seconds=N,
 // --out=<dir>, --name=<file stem>, --note=<text>, --baseline=<another built checkout> (hop-cost). Starts every process itself on free loopback ports
 // and stops them by pid at the end, on error and on Ctrl-C. Writes bench/results/<date>.md and .json
 // (quick runs: <date>-quick.*).
@@ -15,10 +15,11 @@ import { pubsub } from './scenarios/pubsub.mjs';
 import { footprint } from './scenarios/footprint.mjs';
 import { profile } from './scenarios/profile.mjs';
 import { hopCost } from './scenarios/hop-cost.mjs';
+import { hopLatency } from './scenarios/hop-latency.mjs';
 
 const scenarios = { invoke: invocation, state, pubsub, footprint, profile };
 /** Parts of a scenario that can be run alone with --only but are not in the default list. */
-const extraScenarios = { 'invoke-http': httpInvocation, 'hop-cost': hopCost };
+const extraScenarios = { 'invoke-http': httpInvocation, 'hop-cost': hopCost, 'hop-latency': hopLatency };
 
 const { values } = parseArgs({
   options: {

@@ -116,8 +116,8 @@ export async function redisBenchmark({ requests, clients, size, port = 6379 }) {
 }
 
 /**
- * nginx as two proxy hops in front of `appPort` (hop A → hop B → app), upstream keep-alive on both hops,
- * one worker process each (like one sidecar process each). Returns the front port and a stop function.
+ * nginx as two proxy hops in front of `appPort` (hop A → hop B → app), upstream keep-alive on both hops:
+ * one nginx with two worker processes, either of which serves either hop. Returns the nginx child.
  */
 export async function startNginxTwoHops({ appPort, frontPort, middlePort, workDir }) {
   const config = writeFile(join(workDir, 'nginx.conf'), `
@@ -148,4 +148,34 @@ http {
 `);
   const child = new Child(toolPath('nginx'), ['-c', config, '-e', join(workDir, 'nginx-error.log')], { name: 'nginx' });
   return child;
+}
+
+/**
+ * One nginx proxy hop with a single worker process, `listenPort` → `upstreamPort` with upstream
+ * keep-alive: two of them make two hops in two processes, as two sidecars are. Returns the nginx child.
+ */
+export function startNginxHop({ listenPort, upstreamPort, workDir }) {
+  const dir = join(workDir, `nginx-hop-${listenPort}`);
+  const config = writeFile(join(dir, 'nginx.conf'), `
+worker_processes 1;
+daemon off;
+pid ${join(dir, 'nginx.pid')};
+error_log ${join(dir, 'error.log')} warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${join(dir, 'body')};
+  proxy_temp_path ${join(dir, 'proxy')};
+  fastcgi_temp_path ${join(dir, 'fastcgi')};
+  uwsgi_temp_path ${join(dir, 'uwsgi')};
+  scgi_temp_path ${join(dir, 'scgi')};
+  keepalive_requests 1000000;
+  upstream next { server 127.0.0.1:${upstreamPort}; keepalive 128; }
+  server {
+    listen 127.0.0.1:${listenPort};
+    location / { proxy_pass http://next; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }
+  }
+}
+`);
+  return new Child(toolPath('nginx'), ['-c', config, '-e', join(dir, 'error.log')], { name: `nginx hop ${listenPort}` });
 }
