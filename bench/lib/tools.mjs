@@ -116,38 +116,40 @@ export async function redisBenchmark({ requests, clients, size, port = 6379 }) {
 }
 
 /**
+ * An nginx config of proxy hops with upstream keep-alive, `workers` worker processes, its pid, logs and
+ * temp files under `dir`; `hops` are { listen, upstream } port pairs on loopback.
+ */
+function nginxConfig(dir, workers, hops) {
+  return writeFile(join(dir, 'nginx.conf'), `
+worker_processes ${workers};
+daemon off;
+pid ${join(dir, 'nginx.pid')};
+error_log ${join(dir, 'nginx-error.log')} warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${join(dir, 'nginx-body')};
+  proxy_temp_path ${join(dir, 'nginx-proxy')};
+  fastcgi_temp_path ${join(dir, 'nginx-fastcgi')};
+  uwsgi_temp_path ${join(dir, 'nginx-uwsgi')};
+  scgi_temp_path ${join(dir, 'nginx-scgi')};
+  keepalive_requests 1000000;
+${hops.map(({ listen, upstream }) => `  upstream up${listen} { server 127.0.0.1:${upstream}; keepalive 128; }
+  server {
+    listen 127.0.0.1:${listen};
+    location / { proxy_pass http://up${listen}; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }
+  }`).join('\n')}
+}
+`);
+}
+
+/**
  * nginx as two proxy hops in front of `appPort` (hop A → hop B → app), upstream keep-alive on both hops:
  * one nginx with two worker processes, either of which serves either hop. Returns the nginx child.
  */
 export async function startNginxTwoHops({ appPort, frontPort, middlePort, workDir }) {
-  const config = writeFile(join(workDir, 'nginx.conf'), `
-worker_processes 2;
-daemon off;
-pid ${join(workDir, 'nginx.pid')};
-error_log ${join(workDir, 'nginx-error.log')} warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${join(workDir, 'nginx-body')};
-  proxy_temp_path ${join(workDir, 'nginx-proxy')};
-  fastcgi_temp_path ${join(workDir, 'nginx-fastcgi')};
-  uwsgi_temp_path ${join(workDir, 'nginx-uwsgi')};
-  scgi_temp_path ${join(workDir, 'nginx-scgi')};
-  keepalive_requests 1000000;
-  upstream app { server 127.0.0.1:${appPort}; keepalive 128; }
-  upstream hop { server 127.0.0.1:${middlePort}; keepalive 128; }
-  server {
-    listen 127.0.0.1:${frontPort};
-    location / { proxy_pass http://hop; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }
-  }
-  server {
-    listen 127.0.0.1:${middlePort};
-    location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }
-  }
-}
-`);
-  const child = new Child(toolPath('nginx'), ['-c', config, '-e', join(workDir, 'nginx-error.log')], { name: 'nginx' });
-  return child;
+  const config = nginxConfig(workDir, 2, [{ listen: frontPort, upstream: middlePort }, { listen: middlePort, upstream: appPort }]);
+  return new Child(toolPath('nginx'), ['-c', config, '-e', join(workDir, 'nginx-error.log')], { name: 'nginx' });
 }
 
 /**
@@ -156,26 +158,6 @@ http {
  */
 export function startNginxHop({ listenPort, upstreamPort, workDir }) {
   const dir = join(workDir, `nginx-hop-${listenPort}`);
-  const config = writeFile(join(dir, 'nginx.conf'), `
-worker_processes 1;
-daemon off;
-pid ${join(dir, 'nginx.pid')};
-error_log ${join(dir, 'error.log')} warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${join(dir, 'body')};
-  proxy_temp_path ${join(dir, 'proxy')};
-  fastcgi_temp_path ${join(dir, 'fastcgi')};
-  uwsgi_temp_path ${join(dir, 'uwsgi')};
-  scgi_temp_path ${join(dir, 'scgi')};
-  keepalive_requests 1000000;
-  upstream next { server 127.0.0.1:${upstreamPort}; keepalive 128; }
-  server {
-    listen 127.0.0.1:${listenPort};
-    location / { proxy_pass http://next; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }
-  }
-}
-`);
-  return new Child(toolPath('nginx'), ['-c', config, '-e', join(dir, 'error.log')], { name: `nginx hop ${listenPort}` });
+  const config = nginxConfig(dir, 1, [{ listen: listenPort, upstream: upstreamPort }]);
+  return new Child(toolPath('nginx'), ['-c', config, '-e', join(dir, 'nginx-error.log')], { name: `nginx hop ${listenPort}` });
 }
