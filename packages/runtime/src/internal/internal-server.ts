@@ -56,7 +56,10 @@ export class InternalServer {
   }
 
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
-    const listener = createNetServer((socket) => this.route(socket));
+    // Nagle's algorithm off on every protocol: node:http turns it off only on connections it accepts
+    // itself, and these are handed over; a small write behind an unacknowledged one would wait for the
+    // caller's delayed ACK (h2c answers are written in pieces: headers, data, trailers).
+    const listener = createNetServer({ noDelay: true }, (socket) => this.route(socket));
     await new Promise<void>((resolve, reject) => {
       listener.once('error', reject);
       listener.listen({ port, host }, () => resolve());

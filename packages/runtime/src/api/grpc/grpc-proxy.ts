@@ -3,6 +3,7 @@ import { errorMessage, type Logger } from '@outrigger/kit';
 import type { LocalRegistry } from '../../nameresolution/local-registry.js';
 import { callerHeaders, parseTarget } from '../../blocks/invoke/invoke-service.js';
 import { failGrpcCall, GrpcCode } from './grpc-status.js';
+import { h2cSessionOptions } from './h2c-session-options.js';
 
 /** The metadata key that names the app a proxied gRPC call is for, as in daprd. */
 export const proxyAppIdHeader = 'dapr-app-id';
@@ -164,7 +165,7 @@ export class GrpcProxy {
   private session(origin: string): ClientHttp2Session {
     const open = this.sessions.get(origin);
     if (open && !open.closed && !open.destroyed) return open;
-    const session = connect(origin);
+    const session = connect(origin, h2cSessionOptions(origin));
     const forget = (): void => {
       if (this.sessions.get(origin) === session) this.sessions.delete(origin);
     };

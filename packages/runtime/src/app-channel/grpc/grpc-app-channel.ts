@@ -11,6 +11,7 @@ import { waitForPort } from '../../lifecycle/wait-for-port.js';
 import type {
   AppChannel, AppInvokeRequest, AppInvokeResponse, AppSubscriptions, BulkTopicEventDelivery, InputBindingTarget, TopicEventDelivery,
 } from '../app-channel.js';
+import { h2cSessionOptions } from '../../api/grpc/h2c-session-options.js';
 import { ConcurrencyGate } from '../concurrency-gate.js';
 import { appCallback } from './app-callback-methods.js';
 import { customMetadata, errorAnswer, invokeMetadata, methodOf, successAnswer, verbOf } from './grpc-invoke-mapping.js';
@@ -51,7 +52,7 @@ export class GrpcAppChannel implements AppChannel {
   constructor(private readonly options: GrpcAppChannelOptions) {
     const host = options.address.includes(':') ? `[${options.address}]` : options.address;
     const baseUrl = `http://${host}:${options.port}`;
-    this.sessions = new Http2SessionManager(baseUrl);
+    this.sessions = new Http2SessionManager(baseUrl, undefined, h2cSessionOptions(baseUrl));
     this.transport = createGrpcTransport({ baseUrl, sessionManager: this.sessions, readMaxBytes: options.maxBodyBytes });
     this.gate = new ConcurrencyGate(options.maxConcurrency);
   }
