@@ -38,8 +38,14 @@ export interface Statements {
  * columns compare correctly as text, also against rows Dapr wrote with whole seconds.
  */
 export function toSqlTime(epochMs: number): string {
-  return new Date(epochMs).toISOString().replace('T', ' ').replace('Z', '');
+  // Every get and query formats "now": calls within the same millisecond share one string.
+  if (epochMs === lastSqlTime.epochMs) return lastSqlTime.text;
+  const text = new Date(epochMs).toISOString().replace('T', ' ').replace('Z', '');
+  lastSqlTime = { epochMs, text };
+  return text;
 }
+
+let lastSqlTime = { epochMs: Number.NaN, text: '' };
 
 export function fromSqlTime(text: string): number {
   return Date.parse(`${text.replace(' ', 'T')}Z`);
