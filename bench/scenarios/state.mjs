@@ -3,8 +3,10 @@
 // (ioredis: HMGET/HSET on a hash, the layout the Redis store keeps; better-sqlite3: a prepared SELECT
 // and upsert on a table in WAL mode, in this process). Every variant uses the same generators: the
 // open-loop one at 1,000 ops/s for p50/p99 and a closed loop with 16 in flight for max ops/s.
-// A plain-Node baseline (apps/state-hop.mjs: node:http in front of the same client-library operations,
-// its own process) shows what one HTTP hop costs here before any runtime work.
+// Plain-Node baselines (apps/state-hop.mjs, its own process: node:http, and grpc-js, in front of the same
+// client-library operations) show what one HTTP or gRPC hop costs here before any runtime work. The
+// sidecar's Redis store reads with a script (value, version and TTL at once); the hop, like the client
+// library rows, with HMGET.
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
