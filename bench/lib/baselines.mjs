@@ -5,19 +5,13 @@
 //   bare node:    an idle `node` process that runs no code (RSS floor)
 import { join } from 'node:path';
 import { SIDECAR_NODE_FLAGS } from '../../apps/cli/dist/commands/sidecar-node-flags.js';
-import { benchApps, Child, freePort, sleep } from './processes.mjs';
+import { benchApps, Child, freePort, waitListening } from './processes.mjs';
+
+/** How long a baseline process may take to say it listens (the loop this replaced tried 500 times, 20 ms apart). */
+const startMs = 10_000;
 
 // The baselines run with the node settings the sidecar runs with, so memory and CPU compare like for like.
 const nodeFlags = SIDECAR_NODE_FLAGS;
-
-async function waitListening(children) {
-  for (let tries = 0; !children.every((child) => /listening/.test(child.output)); tries++) {
-    const gone = children.find((child) => !child.running);
-    if (gone) throw new Error(`${gone.name} exited early:\n${gone.output}`);
-    if (tries > 500) throw new Error(`did not start:\n${children.map((child) => child.output).join('\n')}`);
-    await sleep(20);
-  }
-}
 
 /** Two bare Node proxies, A ─▶ B ─▶ app; `url(path)` is a URL on A. */
 export async function startNodeProxies(appPort) {
@@ -26,7 +20,7 @@ export async function startNodeProxies(appPort) {
   const B = proxy(portB, `http://127.0.0.1:${appPort}`);
   const A = proxy(portA, `http://127.0.0.1:${portB}`);
   try {
-    await waitListening([A, B]);
+    await waitListening([A, B], startMs);
   } catch (error) {
     await Promise.all([A.stop(), B.stop()]);
     throw error;
@@ -39,7 +33,7 @@ export async function startStateHop(sqliteFile) {
   const [port, grpcPort] = [await freePort(), await freePort()];
   const child = new Child(process.execPath, [...nodeFlags, join(benchApps, 'state-hop.mjs'), String(port), String(grpcPort), sqliteFile], { name: 'state hop' });
   try {
-    await waitListening([child]);
+    await waitListening([child], startMs);
   } catch (error) {
     await child.stop();
     throw error;
@@ -50,6 +44,6 @@ export async function startStateHop(sqliteFile) {
 /** A node process that runs nothing but a timer: the RSS every Node process starts from. */
 export async function startBareNode() {
   const child = new Child(process.execPath, [...nodeFlags, '-e', 'console.log("listening"); setInterval(() => {}, 60_000)'], { name: 'bare node' });
-  await waitListening([child]);
+  await waitListening([child], startMs);
   return { pid: child.pid, stop: () => child.stop() };
 }

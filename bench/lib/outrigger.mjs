@@ -2,7 +2,7 @@
 // on free loopback ports, sharing one OUTRIGGER_HOME so they find each other by app id.
 import { join } from 'node:path';
 import { SIDECAR_NODE_FLAGS } from '../../apps/cli/dist/commands/sidecar-node-flags.js';
-import { Child, cliBin, freePort, waitForStatus, writeFile } from './processes.mjs';
+import { Child, cliBin, freePort, waitForStatus, waitListening, writeFile } from './processes.mjs';
 
 /**
  * Starts a sidecar and waits for `/v1.0/healthz/outbound` (or `/v1.0/healthz` with `waitForApp`).
@@ -32,12 +32,7 @@ export async function startSidecar({ appId, home, resourcesPath, appPort, nodeAr
 export async function startApp(file, { env = {}, port } = {}) {
   const appPort = port ?? await freePort();
   const child = new Child(process.execPath, [file, String(appPort)], { name: file, env: { ...process.env, ...env } });
-  const until = Date.now() + 20_000;
-  while (!/listening/.test(child.output)) {
-    if (!child.running) throw new Error(`${file} exited early:\n${child.output}`);
-    if (Date.now() > until) throw new Error(`${file} did not start:\n${child.output}`);
-    await new Promise((resolveWait) => setTimeout(resolveWait, 20));
-  }
+  await waitListening([child], 20_000);
   return { port: appPort, child, stop: () => child.stop() };
 }
 

@@ -133,10 +133,34 @@ export async function waitForStatus(url, status, owner, timeoutMs = 60_000, ever
   }
 }
 
+/**
+ * Waits until every child has printed "listening" (the bench apps and baselines do once they accept
+ * connections). @throws when one exits first, or after `timeoutMs`
+ */
+export async function waitListening(children, timeoutMs) {
+  const until = Date.now() + timeoutMs;
+  while (!children.every((child) => /listening/.test(child.output))) {
+    const gone = children.find((child) => !child.running);
+    if (gone) throw new Error(`${gone.name} exited early:\n${gone.output}`);
+    if (Date.now() > until) throw new Error(`did not start within ${timeoutMs} ms:\n${children.map((child) => child.output).join('\n')}`);
+    await sleep(20);
+  }
+}
+
+/** A `Name:  N kB` line of /proc text (status, smaps_rollup) in bytes; NaN when it is not there. */
+function kbField(text, name) {
+  const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text);
+  return match ? Number(match[1]) * 1024 : NaN;
+}
+
+/** One field of /proc/<pid>/status in bytes (VmRSS, VmHWM, ...). */
+export function statusBytes(pid, name) {
+  return kbField(readFileSync(`/proc/${pid}/status`, 'utf8'), name);
+}
+
 /** Resident set size of a process in bytes, from /proc/<pid>/status. */
 export function rssBytes(pid) {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) * 1024 : NaN;
+  return statusBytes(pid, 'VmRSS');
 }
 
 /**
@@ -146,17 +170,13 @@ export function rssBytes(pid) {
  */
 export function memoryBytes(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const field = (text, name) => {
-    const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text);
-    return match ? Number(match[1]) * 1024 : NaN;
-  };
   let pss = NaN;
   try {
-    pss = field(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'), 'Pss');
+    pss = kbField(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'), 'Pss');
   } catch {
     // smaps_rollup needs Linux 4.14; without it the column stays empty.
   }
-  return { rss: field(status, 'VmRSS'), anon: field(status, 'RssAnon'), file: field(status, 'RssFile'), pss };
+  return { rss: kbField(status, 'VmRSS'), anon: kbField(status, 'RssAnon'), file: kbField(status, 'RssFile'), pss };
 }
 
 /** User + system CPU seconds a process has used, from /proc/<pid>/stat (clock ticks of 1/100 s on Linux). */

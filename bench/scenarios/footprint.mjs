@@ -5,20 +5,14 @@
 // 204 on /v1.0/healthz/outbound (polled every 5 ms on fresh connections; node's own start-up included).
 // The same load through two bare Node proxies (bench/lib/baselines.mjs), and an idle node process that
 // runs no code, give the RSS a Node process needs here before any runtime is in it.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { benchApps, cpuSeconds, memoryBytes, rssBytes, sleep } from '../lib/processes.mjs';
+import { benchApps, cpuSeconds, memoryBytes, rssBytes, sleep, statusBytes } from '../lib/processes.mjs';
 import { startApp, startSidecar } from '../lib/outrigger.mjs';
 import { startBareNode, startNodeProxies } from '../lib/baselines.mjs';
 import { constantRate, median } from '../lib/stats.mjs';
 import { httpPoster } from './invoke.mjs';
 
 const MB = 1024 * 1024;
-
-function highWater(pid) {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) * 1024 : NaN;
-}
 
 export async function footprint(ctx) {
   const launches = [];
@@ -107,7 +101,7 @@ async function underLoad(ctx, url, pids) {
   const requests = load.count + load.errors;
   const loaded = Object.fromEntries(Object.entries(pids).map(([name, pid]) => {
     const cpu = cpuSeconds(pid) - cpuBefore[name];
-    return [name, { rss: rssBytes(pid), peakRss: peak[name].rss, peakMemory: peak[name], highWater: highWater(pid), cpuSeconds: cpu, cpuPer1000: (cpu / requests) * 1_000, vcpu: cpu / wall }];
+    return [name, { rss: rssBytes(pid), peakRss: peak[name].rss, peakMemory: peak[name], highWater: statusBytes(pid, 'VmHWM'), cpuSeconds: cpu, cpuPer1000: (cpu / requests) * 1_000, vcpu: cpu / wall }];
   }));
   return { idle, load: { rate: load.rate, errors: load.errors, dropped: load.dropped, requests, wall }, loaded };
 }

@@ -10,39 +10,31 @@
 // last answer of each burst to arrive (each from the burst's start).
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Pool } from 'undici';
 import { benchApps, freePort, sleep, waitForStatus } from '../lib/processes.mjs';
 import { startApp, startSidecar } from '../lib/outrigger.mjs';
 import { startNodeProxies } from '../lib/baselines.mjs';
 import { startNginxHop, startNginxTwoHops } from '../lib/tools.mjs';
 import { percentile, summarize } from '../lib/stats.mjs';
+import { httpPoster } from './invoke.mjs';
 
 const GAP_MS = 16;
 const BURST = 16;
 
 /** Sends `size` POSTs at once every 16 ms, `rounds` times; returns each round's answer times in arrival order. */
 async function bursts(url, payload, size, rounds) {
-  const { origin, pathname } = new URL(url);
-  const pool = new Pool(origin, { connections: BURST, keepAliveTimeout: 60_000 });
-  const headers = { 'content-type': 'application/octet-stream' };
-  const post = async (started) => {
-    const answer = await pool.request({ method: 'POST', path: pathname, headers, body: payload });
-    const body = await answer.body.arrayBuffer();
-    if (answer.statusCode !== 200 || body.byteLength !== payload.length) throw new Error(`answer ${answer.statusCode}, ${body.byteLength} bytes`);
-    return performance.now() - started;
-  };
+  const client = httpPoster(url, payload, BURST);
   const measured = [];
   try {
     for (let round = 0; round < rounds; round++) {
       const started = performance.now();
-      const times = await Promise.all(Array.from({ length: size }, () => post(started)));
+      const times = await Promise.all(Array.from({ length: size }, () => client.post().then(() => performance.now() - started)));
       // The first rounds warm the connections and the JIT; they are left out.
       if (round >= rounds / 5) measured.push(times.sort((a, b) => a - b));
       const wait = GAP_MS - (performance.now() - started);
       if (wait > 0) await sleep(wait);
     }
   } finally {
-    await pool.close();
+    await client.close();
   }
   return measured;
 }
