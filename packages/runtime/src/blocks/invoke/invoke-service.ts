@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import type { Dispatcher } from 'undici';
-import { daprError, errorMessage, isDaprError, type Logger } from '@outrigger/kit';
+import { daprError, errorMessage, isDaprError, type DaprError, type Logger } from '@outrigger/kit';
 import type { AppChannel, AppInvokeResponse } from '../../app-channel/app-channel.js';
 import { forwardToApp } from '../../app-channel/forward-to-app.js';
 import { LazyAgent } from '../../app-channel/lazy-agent.js';
@@ -114,9 +114,7 @@ export class InvokeService {
       await forwardToApp(channel, req, res, pathAndQuery, { callerAppId, callerNamespace, calleeAppId: this.options.appId },
         inboundDroppedHeaders, this.options.maxBodyBytes);
     } catch (error) {
-      // A body over this sidecar's limit is refused as on the framed path (answerFramed): daprd's
-      // ERR_DIRECT_INVOKE naming this app, whichever way the body came.
-      if (error instanceof StreamTooLargeError && !res.headersSent) throw daprError('directInvoke', this.options.appId, error.message);
+      if (error instanceof StreamTooLargeError && !res.headersSent) throw this.bodyTooLarge();
       throw error;
     }
   }
@@ -128,9 +126,7 @@ export class InvokeService {
    */
   answerFramed(request: FramedRequest): Promise<AppInvokeResponse> {
     const channel = this.acceptingChannel();
-    // This sidecar's own limit holds for calls from other sidecars too; the caller gets daprd's
-    // ERR_DIRECT_INVOKE, as when a streamed body is cut off on the HTTP/1.1 path.
-    if ((request.body?.length ?? 0) > this.options.maxBodyBytes) throw daprError('directInvoke', this.options.appId, new StreamTooLargeError().message);
+    if ((request.body?.length ?? 0) > this.options.maxBodyBytes) throw this.bodyTooLarge();
     const queryAt = request.pathAndQuery.indexOf('?');
     const caller = (name: string) => {
       const value = request.headers[name];
@@ -144,6 +140,14 @@ export class InvokeService {
       body: request.body,
       identity: { callerAppId: caller(callerHeaders.appId), callerNamespace: caller(callerHeaders.namespace), calleeAppId: this.options.appId },
     });
+  }
+
+  /**
+   * This sidecar's own body limit holds for calls from other sidecars too, whichever way the body came
+   * (one frame, or streamed over HTTP/1.1): the caller gets daprd's ERR_DIRECT_INVOKE naming this app.
+   */
+  private bodyTooLarge(): DaprError {
+    return daprError('directInvoke', this.options.appId, new StreamTooLargeError().message);
   }
 
   /** The app channel, when the app takes calls now. @throws DaprError saying why not */
