@@ -28,6 +28,12 @@ export function times(value) {
   return Number.isFinite(value) ? `${value.toFixed(2)}×` : '–';
 }
 
+/** The min–max of a spread() (lib/stats.mjs) as text, each end through `format`; ∞ for an unbounded ratio; one value when both ends read the same. */
+export function rangeText({ min, max }, format) {
+  const end = (value) => (value === Infinity ? '∞' : format(value));
+  return end(min) === end(max) ? end(min) : `${end(min)}–${end(max)}`;
+}
+
 function table(columns, rows) {
   const lines = [`| ${columns.join(' | ')} |`, `|${columns.map(() => '---').join('|')}|`];
   for (const row of rows) lines.push(`| ${row.map((value) => cell(value)).join(' | ')} |`);
@@ -66,6 +72,7 @@ export function writeResults(results, dir, stamp) {
   const md = join(dir, `${stamp}.md`);
   const json = join(dir, `${stamp}.json`);
   writeFileSync(md, renderMarkdown(results));
-  writeFileSync(json, `${JSON.stringify(results, (_, value) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2)}\n`);
+  // JSON has no Infinity: an unbounded ratio (lib/stats.mjs overheadRatio) is written as the string, a missing figure as null.
+  writeFileSync(json, `${JSON.stringify(results, (_, value) => (value === Infinity ? 'Infinity' : typeof value === 'number' && !Number.isFinite(value) ? null : value), 2)}\n`);
   return { md, json };
 }

@@ -98,3 +98,32 @@ export async function closedLoop(operation, { concurrency, seconds, warmupSecond
 export function ratio(a, b) {
   return Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? a / b : NaN;
 }
+
+/**
+ * The figures of several rounds of one measure: their median (the mean of the middle two for an even
+ * count), min and max, and the figures in round order. A round without the figure (NaN, undefined)
+ * makes every statistic NaN rather than a median of the rounds that happen to have it.
+ */
+export function spread(values) {
+  if (values.length === 0 || values.some((value) => typeof value !== 'number' || Number.isNaN(value))) return { median: NaN, min: NaN, max: NaN, values };
+  const sorted = [...values].sort((a, b) => (a === b ? 0 : a - b));
+  const middle = sorted.length >> 1;
+  const median = sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  return { median, min: sorted[0], max: sorted[sorted.length - 1], values };
+}
+
+/** Each round's ours / theirs, rounds paired by index (both figures of a ratio come from the same round). */
+export function perRoundRatios(ours, theirs) {
+  if (ours.length !== theirs.length) throw new Error(`${ours.length} rounds against ${theirs.length}`);
+  return ours.map((value, index) => ratio(value, theirs[index]));
+}
+
+/**
+ * One round's overhead against a reference path's overhead (both over direct, same round). A reference
+ * overhead at or below zero (within the noise of direct) gives +Infinity: a bar set relative to no
+ * overhead cannot be met, and a negative ratio must not read as a pass. NaN when either is missing.
+ */
+export function overheadRatio(ours, theirs) {
+  if (!Number.isFinite(ours) || !Number.isFinite(theirs)) return NaN;
+  return theirs > 0 ? ours / theirs : Infinity;
+}

@@ -2,9 +2,10 @@
 // report), so a wrong percentile or a misread wrk line cannot slip into recorded results.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { closedLoop, constantRate, percentile, ratio, summarize } from '../lib/stats.mjs';
+import { closedLoop, constantRate, overheadRatio, percentile, perRoundRatios, ratio, spread, summarize } from '../lib/stats.mjs';
 import { parseHeyCsv, parseWrk } from '../lib/tools.mjs';
-import { renderMarkdown } from '../lib/report.mjs';
+import { rangeText, renderMarkdown, times } from '../lib/report.mjs';
+import { httpInvocationReport, httpRoundPlan } from '../scenarios/invoke-report.mjs';
 
 describe('bench statistics', () => {
   it('takes nearest-rank percentiles', () => {
@@ -25,6 +26,79 @@ describe('bench statistics', () => {
     assert.equal(ratio(3, 2), 1.5);
     assert.ok(Number.isNaN(ratio(3, 0)));
     assert.ok(Number.isNaN(ratio(undefined, 2)));
+  });
+});
+
+describe('bench rounds', () => {
+  it('gives the median, min and max of per-round figures, the middle two averaged for an even count', () => {
+    assert.deepEqual(spread([3, 1, 2]), { median: 2, min: 1, max: 3, values: [3, 1, 2] });
+    assert.equal(spread([4, 1, 3, 2]).median, 2.5);
+    assert.equal(spread([1, Infinity, Infinity]).median, Infinity);
+    assert.equal(spread([2, Infinity]).median, Infinity);
+  });
+
+  it('gives no spread when a round lacks the figure', () => {
+    assert.ok(Number.isNaN(spread([1, NaN, 3]).median));
+    assert.ok(Number.isNaN(spread([1, undefined]).max));
+    assert.ok(Number.isNaN(spread([]).median));
+  });
+
+  it('pairs ratios by round and refuses rounds that do not pair', () => {
+    assert.deepEqual(perRoundRatios([10, 30], [20, 30]), [0.5, 1]);
+    assert.throws(() => perRoundRatios([1, 2], [1]));
+  });
+
+  it('makes an overhead ratio against a reference at or below zero unbounded, not negative', () => {
+    assert.equal(overheadRatio(3, 2), 1.5);
+    assert.equal(overheadRatio(3, 0), Infinity);
+    assert.equal(overheadRatio(3, -1.2), Infinity);
+    assert.ok(Number.isNaN(overheadRatio(NaN, 1)));
+  });
+
+  it('writes a range, one value when the rounds agree and ∞ for an unbounded end', () => {
+    assert.equal(rangeText(spread([1.5, 2.25]), times), '1.50×–2.25×');
+    assert.equal(rangeText(spread([2, Infinity]), times), '2.00×–∞');
+    assert.equal(rangeText(spread([0.4, 0.4]), times), '0.40×');
+    assert.equal(rangeText(spread([0.299, 0.301]), times), '0.30×');
+  });
+
+  it('plans rounds of whole seconds, 1.5× a measurement per path in a full run', () => {
+    assert.deepEqual(httpRoundPlan({ quick: false, seconds: 10 }), { rounds: 3, seconds: 5 });
+    assert.deepEqual(httpRoundPlan({ quick: true, seconds: 2 }), { rounds: 2, seconds: 1 });
+    assert.deepEqual(httpRoundPlan({ quick: true, seconds: 1 }), { rounds: 2, seconds: 1 });
+  });
+
+  it('reports the HTTP targets as medians of per-round comparisons, not comparisons of medians', () => {
+    const latency = (p50, p99) => ({ p50, p90: p50, p99, rate: 1_000, errors: 0 });
+    const wrkRound = (rate) => ({ rate, p50: 1, p99: 2, errors: 0 });
+    // nginx drifts from 10,000 to 20,000 req/s; outrigger's shares per round are 50%, 25%, 50% (median
+    // 50%), while its median rate over nginx's would be 5,000 / 16,000 (31%).
+    const rates = { direct: [30_000, 30_000, 30_000], nginx: [10_000, 16_000, 20_000], 'node proxies': [4_000, 8_000, 8_000], outrigger: [5_000, 4_000, 10_000] };
+    const hey = { direct: [latency(1, 2), latency(1, 2), latency(3, 4)], nginx: [latency(2, 3), latency(1, 2), latency(4, 6)], 'node proxies': [latency(3, 4), latency(2, 3), latency(5, 7)], outrigger: [latency(4, 6), latency(2, 3), latency(6, 8)] };
+    const variants = Object.keys(rates);
+    const figures = {
+      plan: { rounds: 3, seconds: 1 },
+      hey,
+      heyLatencies: Object.fromEntries(variants.map((name) => [name, [1, 2, 3]])),
+      openLoop: hey,
+      max: Object.fromEntries([16, 64].map((connections) => [connections, Object.fromEntries(variants.map((name) => [name, rates[name].map(wrkRound)]))])),
+    };
+    const { targets, raw, sections } = httpInvocationReport(figures, variants);
+    const target = (name) => targets.find((t) => t.name.startsWith(name));
+    const share = target('max invocation throughput vs nginx two hops, 16');
+    assert.equal(share.measured, '50% (rounds 25%–50%)');
+    assert.equal(share.pass, true);
+    assert.equal(share.floor, 'node proxies 40% (rounds 40%–50%)');
+    // Outrigger +p50 per round: 3, 1, 3 → median 3; nginx's: 1, 0, 1, so round 2's ratio is unbounded.
+    const overP50 = target('invocation +p50 over direct');
+    assert.equal(overP50.measured, '3.00 ms (rounds 1.00–3.00)');
+    assert.equal(overP50.pass, false);
+    const vsNginx = target('invocation overhead / nginx two-hop overhead, p50');
+    assert.equal(vsNginx.measured, '3.00× (rounds 3.00×–∞): +3.00 vs +1.00 ms');
+    assert.equal(vsNginx.floor, 'node proxies 2.00× (rounds 2.00×–∞)');
+    assert.deepEqual(raw.comparisons['outrigger overhead / nginx overhead, p50 (hey)'].values, [3, Infinity, 3]);
+    assert.equal(raw.hey.outrigger.rounds.length, 3);
+    assert.match(sections[2].rows.find((row) => row[0] === 'outrigger' && row[1] === 16)[3], /^5,000 \/ 4,000 \/ 10,000$/);
   });
 });
 
