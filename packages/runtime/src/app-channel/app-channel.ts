@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import type { BindingEvent } from '@outrigger/components-api';
 import type { BulkEntry, DeliveryResult } from '../blocks/pubsub/delivery.js';
 import type { Subscription } from '../blocks/pubsub/subscription-model.js';
@@ -34,8 +35,16 @@ export interface AppInvokeRequest {
 export interface AppInvokeResponse {
   readonly status: number;
   readonly headers: Record<string, string | string[] | undefined>;
-  /** The caller must read or destroy it: the call counts as in flight until the body ends. */
-  readonly body: Readable;
+  /**
+   * A Buffer when the channel read the answer whole (small answers); else a stream, which the caller
+   * must read or destroy: the call counts as in flight until it ends. {@link wholeBody} reads either.
+   */
+  readonly body: Buffer | Readable;
+}
+
+/** An answer's body read whole, whichever form it came in. */
+export async function wholeBody(body: Buffer | Readable): Promise<Buffer> {
+  return Buffer.isBuffer(body) ? body : buffer(body);
 }
 
 /** One CloudEvent for one subscription route. */

@@ -10,6 +10,7 @@ import type {
 } from './app-channel.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
 import { LazyAgent } from './lazy-agent.js';
+import { AppAnswerHandler } from './app-answer-handler.js';
 import type { AppCall, AppCallPipeline, AppReply } from '../middleware/app-exchange.js';
 import { bindingEventHeaders, bindingRefusal } from './http-binding-wire.js';
 
@@ -53,8 +54,9 @@ export class HttpAppChannel implements AppChannel {
   }
 
   /**
-   * Streams a call to the app and hands back its answer as soon as the headers arrive; the call keeps
-   * its place in the concurrency gate until the answer's body has ended.
+   * Streams a call to the app. A small answer with a declared length comes back whole, as a Buffer,
+   * once read; any other answer as soon as its headers arrive, its body streaming. The call keeps its
+   * place in the concurrency gate until the answer's body has ended.
    */
   invokeMethod(request: AppInvokeRequest): Promise<AppInvokeResponse> {
     const headers: Record<string, string | string[]> = { ...request.headers };
@@ -65,22 +67,30 @@ export class HttpAppChannel implements AppChannel {
     }
     if (this.options.appApiToken) headers['dapr-api-token'] = this.options.appApiToken;
     const path = request.query === undefined ? request.path : `${request.path}?${request.query}`;
+    if (this.options.pipeline) return this.invokeThroughPipeline(this.options.pipeline, { method: request.verb, path, headers, body: request.body }, request.signal);
+    return new Promise((resolve, reject) => {
+      this.gate.run(() => new Promise<void>((done) => {
+        this.agent.dispatch(
+          { origin: this.origin, path, method: request.verb as Dispatcher.HttpMethod, headers, body: request.body ?? null },
+          new AppAnswerHandler(resolve, reject, done, request.signal),
+        );
+      })).catch(reject);
+    });
+  }
+
+  /** An invocation through the `appHttpPipeline`: its answer streams, and holds the gate until the body ends. */
+  private invokeThroughPipeline(pipeline: AppCallPipeline, call: AppCall, signal: AbortSignal | undefined): Promise<AppInvokeResponse> {
     return new Promise((resolve, reject) => {
       this.gate.run(async () => {
-        let response: Dispatcher.ResponseData | AppReply;
+        let reply: AppReply;
         try {
-          response = this.options.pipeline
-            ? await this.options.pipeline({ method: request.verb, path, headers, body: request.body }, (call) => this.send(call, request.signal))
-            : await this.agent.request({
-              origin: this.origin, path, method: request.verb as Dispatcher.HttpMethod, headers, body: request.body ?? null,
-              ...(request.signal ? { signal: request.signal } : {}),
-            });
+          reply = await pipeline(call, (passed) => this.send(passed, signal));
         } catch (error) {
           reject(error);
           return;
         }
-        resolve({ status: 'status' in response ? response.status : response.statusCode, headers: response.headers as Record<string, string | string[] | undefined>, body: response.body });
-        await finished(response.body).catch(() => undefined);
+        resolve({ status: reply.status, headers: reply.headers, body: reply.body });
+        await finished(reply.body).catch(() => undefined);
       }).catch(reject);
     });
   }

@@ -31,15 +31,15 @@ export const smallBodyBytes = 64 * 1024;
 
 /**
  * Writes an answer into `res`: status and headers as they are (hop-by-hop headers dropped), then the
- * body. A small body with a declared length is read whole first and written with `end`; any other body
- * streams through. Once the answer is whole, a request body the far side left unread is dropped
- * ({@link dropUnreadBody}, up to `maxBodyBytes`).
+ * body. A body already whole, or a small one with a declared length (read whole first), is written with
+ * `end`; any other body streams through. Once the answer is whole, a request body the far side left
+ * unread is dropped ({@link dropUnreadBody}, up to `maxBodyBytes`).
  * @throws when the body fails before the headers are written (small bodies), or while streaming
  */
-export async function relayAnswer(status: number, headers: Record<string, string | string[] | undefined>, body: Readable, res: ServerResponse, maxBodyBytes: number): Promise<void> {
+export async function relayAnswer(status: number, headers: Record<string, string | string[] | undefined>, body: Buffer | Readable, res: ServerResponse, maxBodyBytes: number): Promise<void> {
   const declared = Number(headers['content-length'] ?? -1);
-  if (declared >= 0 && declared <= smallBodyBytes && headers['transfer-encoding'] === undefined) {
-    const bytes = await readWholeBody(body, declared);
+  if (Buffer.isBuffer(body) || (declared >= 0 && declared <= smallBodyBytes && headers['transfer-encoding'] === undefined)) {
+    const bytes = Buffer.isBuffer(body) ? body : await readWholeBody(body, declared);
     dropUnreadBody(res.req, maxBodyBytes);
     res.writeHead(status, forwardableHeaders(headers));
     res.end(bytes);

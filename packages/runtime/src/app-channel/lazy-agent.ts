@@ -16,6 +16,15 @@ export class LazyAgent {
     return this.agent ? this.agent.request(options) : this.load().then((agent) => agent.request(options));
   }
 
+  /** undici's dispatch; an agent still loading takes it once loaded, and a failed load goes to the handler's error. */
+  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void {
+    if (this.agent) {
+      this.agent.dispatch(options, handler);
+      return;
+    }
+    this.load().then((agent) => agent.dispatch(options, handler), (error: Error) => handler.onResponseError?.(undefined as never, error));
+  }
+
   /** Closes the agent once its requests finish; nothing to do when none was made. */
   async close(): Promise<void> {
     if (this.loading) await (await this.loading).close();

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { compose } from '@outrigger/kit';
+import { wholeBody } from '../app-channel/app-channel.js';
 import { HttpAppChannel } from '../app-channel/http-app-channel.js';
 import { appCallPipeline } from './app-exchange.js';
 import { proceed, type HttpExchange, type MiddlewareLink } from './http-exchange.js';
@@ -60,12 +61,12 @@ describe('appHttpPipeline on the HTTP app channel', () => {
     const before = received.length;
     const refused = await subject.invokeMethod({ verb: 'POST', path: '/denied', query: undefined, headers: {}, body: 'x' });
     assert.equal(refused.status, 400);
-    assert.equal(Buffer.concat(await refused.body.toArray() as Buffer[]).toString(), 'invalid router');
+    assert.equal((await wholeBody(refused.body)).toString(), 'invalid router');
     assert.equal(received.length, before);
     const passed = await subject.invokeMethod({ verb: 'POST', path: '/allowed', query: 'a=1', headers: { 'content-length': '5' }, body: 'hello' });
     assert.equal(passed.status, 200);
     assert.equal(passed.headers['x-app'], 'yes');
-    await passed.body.toArray();
+    await wholeBody(passed.body);
     await subject.close();
     assert.equal(received.at(-1)?.url, '/allowed?a=1');
     assert.equal(received.at(-1)?.body, 'HELLO');
@@ -74,7 +75,7 @@ describe('appHttpPipeline on the HTTP app channel', () => {
   it('transforms the app\'s answer with a response transform, dropping its content-length', async () => {
     const subject = channel(pipelineOf(upperCaseLink('response')));
     const answer = await subject.invokeMethod({ verb: 'POST', path: '/allowed', query: undefined, headers: {}, body: 'quiet' });
-    const text = Buffer.concat(await answer.body.toArray() as Buffer[]).toString();
+    const text = (await wholeBody(answer.body)).toString();
     await subject.close();
     assert.equal(text, '{"STATUS":"SUCCESS"}');
     assert.equal(answer.headers['content-length'], undefined);

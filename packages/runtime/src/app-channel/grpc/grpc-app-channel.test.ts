@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { createServer, type Http2Server } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { buffer } from 'node:stream/consumers';
 import { Code, ConnectError, type ConnectRouter } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { AppCallback, AppCallbackHealthCheck } from '@dapr/dapr/proto/dapr/proto/runtime/v1/appcallback_pb.js';
 import { HTTPExtension_Verb } from '@dapr/dapr/proto/dapr/proto/common/v1/common_pb.js';
+import { wholeBody } from '../app-channel.js';
 import { GrpcAppChannel } from './grpc-app-channel.js';
 
 const servers: Http2Server[] = [];
@@ -79,7 +79,7 @@ describe('GrpcAppChannel', () => {
     assert.equal(response.status, 200);
     assert.equal(response.headers['content-type'], 'text/plain');
     assert.equal(response.headers['x-answer'], 'yes');
-    assert.equal((await buffer(response.body)).toString(), 'done');
+    assert.equal((await wholeBody(response.body)).toString(), 'done');
     assert.equal(seen?.method, 'orders/7');
     assert.equal(seen?.verb, HTTPExtension_Verb.DELETE);
     assert.equal(seen?.query, 'hard=true');
@@ -96,7 +96,7 @@ describe('GrpcAppChannel', () => {
     const routes = (router: ConnectRouter) => router.service(AppCallback, { onInvoke: () => ({ contentType: 'text/plain', data: { typeUrl: '', value: Buffer.from('up') } }) });
     const port = await startApp(routes);
     const channel = channelTo(port);
-    const ask = async () => (await buffer((await channel.invokeMethod({ verb: 'GET', path: '/x', query: undefined, headers: {}, body: undefined })).body)).toString();
+    const ask = async () => (await wholeBody((await channel.invokeMethod({ verb: 'GET', path: '/x', query: undefined, headers: {}, body: undefined })).body)).toString();
     assert.equal(await ask(), 'up');
     await crash(servers.pop());
     const down = await channel.invokeMethod({ verb: 'GET', path: '/x', query: undefined, headers: {}, body: undefined });

@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import type { DescMessage, DescMethodUnary, MessageInitShape } from '@bufbuild/protobuf';
 import { Code, ConnectError, type Transport, type UnaryResponse } from '@connectrpc/connect';
@@ -230,6 +229,6 @@ async function bodyBytes(body: AppInvokeRequest['body']): Promise<Uint8Array> {
 }
 
 function asResponse(answer: { status: number; headers: Record<string, string | string[]>; body: Buffer }): AppInvokeResponse {
-  return { status: answer.status, headers: answer.headers, body: Readable.from(answer.body.length === 0 ? [] : [answer.body], { objectMode: false }) };
+  return { status: answer.status, headers: answer.headers, body: answer.body };
 }
 

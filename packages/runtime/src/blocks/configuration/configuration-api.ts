@@ -1,9 +1,8 @@
-import { buffer } from 'node:stream/consumers';
 import { daprError, errorMessage, type Logger } from '@outrigger/kit';
 import type {
   ConfigurationItem, ConfigurationItems, ConfigurationStore, ConfigurationSubscription, ConfigurationUpdate, ConfigurationUpdateHandler,
 } from '@outrigger/components-api';
-import type { AppChannel } from '../../app-channel/app-channel.js';
+import { wholeBody, type AppChannel } from '../../app-channel/app-channel.js';
 import { componentMetricsOf, timed } from '../../observability/metrics-components.js';
 import type { ComponentHost } from '../../components/component-host.js';
 
@@ -138,7 +137,7 @@ export class ConfigurationApi {
       const path = `/configuration/${encodeURIComponent(storeName)}/${key.split('/').map(encodeURIComponent).join('/')}`;
       try {
         const response = await channel.invokeMethod({ verb: 'POST', path, query: undefined, headers: { 'content-type': 'application/json' }, body });
-        await buffer(response.body);
+        await wholeBody(response.body);
         if (response.status !== 200) this.logger.error(`error sending configuration item to the app: status ${response.status} from ${path}`);
       } catch (error) {
         this.logger.error(`error sending configuration item to the app: ${errorMessage(error)}`);

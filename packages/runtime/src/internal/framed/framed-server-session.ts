@@ -146,17 +146,23 @@ export class FramedServerSession {
   }
 
   private async answer(stream: number, call: ServedCall, answer: AppInvokeResponse, finished: ((status: number) => void) | undefined): Promise<void> {
+    const body = answer.body;
     if (this.calls.get(stream) !== call) {
-      answer.body.destroy();
+      if (!Buffer.isBuffer(body)) body.destroy();
       return;
     }
-    call.body = answer.body;
+    if (Buffer.isBuffer(body)) {
+      this.respond(stream, answer.status, forwardableHeaders(answer.headers), body, true);
+      finished?.(answer.status);
+      return;
+    }
+    call.body = body;
     const headers = forwardableHeaders(answer.headers);
     const declared = Number(answer.headers['content-length'] ?? -1);
     if (declared >= 0 && declared <= smallBodyBytes && answer.headers['transfer-encoding'] === undefined) {
       try {
-        const body = await readWholeBody(answer.body, declared);
-        this.respond(stream, answer.status, headers, body, true);
+        const whole = await readWholeBody(body, declared);
+        this.respond(stream, answer.status, headers, whole, true);
         finished?.(answer.status);
       } catch (error) {
         this.reset(stream, errorMessage(error));
@@ -165,18 +171,18 @@ export class FramedServerSession {
       return;
     }
     this.respond(stream, answer.status, headers, undefined, false);
-    answer.body.on('data', (chunk: Buffer) => {
+    body.on('data', (chunk: Buffer) => {
       this.writer.write(encodeFrame(FrameType.data, stream, 0, undefined, chunk));
-      if (call.paused || this.writer.backedUp) answer.body.pause();
+      if (call.paused || this.writer.backedUp) body.pause();
     });
-    answer.body.once('end', () => {
+    body.once('end', () => {
       if (this.calls.get(stream) !== call) return;
       this.writer.write(encodeFrame(FrameType.data, stream, endOfStream));
       this.calls.delete(stream);
       this.endIfDone();
       finished?.(answer.status);
     });
-    answer.body.once('error', (error) => {
+    body.once('error', (error) => {
       this.reset(stream, errorMessage(error));
       finished?.(500);
     });
