@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { AppInvokeResponse } from './app-channel.js';
 import { smallBodyBytes } from './http-forwarder.js';
@@ -14,7 +14,8 @@ type AnswerHeaders = AppInvokeResponse['headers'];
  * fifth of the client side's CPU per call (bench/).
  *
  * `done` is called once the call no longer holds a connection: the whole answer read, the stream ended
- * or destroyed, or the call failed.
+ * or destroyed, or the call failed. A request body that streams is destroyed when the call fails, as
+ * `request()` did, so whatever pipes into it stops.
  */
 export class AppAnswerHandler implements Dispatcher.DispatchHandler {
   private status = 0;
@@ -22,19 +23,25 @@ export class AppAnswerHandler implements Dispatcher.DispatchHandler {
   private chunks: Buffer[] | undefined;
   private stream: AnswerStream | undefined;
   private controller: Dispatcher.DispatchController | undefined;
-  private readonly abortOnSignal = (): void => this.controller?.abort(this.signal?.reason);
+  private readonly abortOnSignal = (): void => {
+    const reason: unknown = this.signal?.reason;
+    const error = reason instanceof Error ? reason : new Error(String(reason));
+    if (this.stream) this.stream.destroy(error);
+    else this.controller?.abort(error);
+  };
 
   constructor(
     private readonly resolve: (answer: AppInvokeResponse) => void,
     private readonly reject: (error: unknown) => void,
     private readonly done: () => void,
     private readonly signal: AbortSignal | undefined,
+    private readonly requestBody?: Readable | Uint8Array | string,
   ) {}
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
     if (!this.signal) return;
-    if (this.signal.aborted) controller.abort(this.signal.reason);
+    if (this.signal.aborted) this.abortOnSignal();
     else this.signal.addEventListener('abort', this.abortOnSignal, { once: true });
   }
 
@@ -47,9 +54,16 @@ export class AppAnswerHandler implements Dispatcher.DispatchHandler {
       this.chunks = [];
       return;
     }
-    this.stream = new AnswerStream(controller);
-    this.stream.once('close', this.done);
-    this.resolve({ status: statusCode, headers, body: this.stream });
+    const stream = new AnswerStream(controller);
+    this.stream = stream;
+    // The signal may still cut a stream its reader has not finished, as with request().
+    stream.once('close', () => {
+      this.signal?.removeEventListener('abort', this.abortOnSignal);
+      this.done();
+    });
+    // A failure with no reader listening yet must not become an uncaught 'error'; readers see it anyway.
+    stream.on('error', ignore);
+    this.resolve({ status: statusCode, headers, body: stream });
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -58,11 +72,11 @@ export class AppAnswerHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    this.signal?.removeEventListener('abort', this.abortOnSignal);
     if (this.stream) {
       this.stream.push(null);
       return;
     }
+    this.signal?.removeEventListener('abort', this.abortOnSignal);
     const chunks = this.chunks ?? [];
     // The call has left the connection before its caller sees the answer.
     this.done();
@@ -70,15 +84,24 @@ export class AppAnswerHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    this.signal?.removeEventListener('abort', this.abortOnSignal);
     if (this.stream) {
       this.stream.destroy(error);
       return;
     }
+    this.signal?.removeEventListener('abort', this.abortOnSignal);
+    if (this.requestBody instanceof Readable) this.requestBody.destroy();
     this.done();
     this.reject(error);
   }
+
+  /** An invocation is a request and an answer: a CONNECT that the app takes as a tunnel is refused and its socket closed. */
+  onRequestUpgrade(_controller: Dispatcher.DispatchController, _statusCode: number, _headers: AnswerHeaders, socket: Duplex): void {
+    socket.destroy();
+    this.onResponseError(_controller, new Error('the app answered with a protocol upgrade, which an invocation cannot carry'));
+  }
 }
+
+function ignore(): void {}
 
 /** A declared length within {@link smallBodyBytes} and no chunked framing. */
 function isSmall(headers: AnswerHeaders): boolean {

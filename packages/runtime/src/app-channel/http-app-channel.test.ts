@@ -166,7 +166,28 @@ describe('HttpAppChannel.invokeMethod', () => {
     await waitFor('no call in flight', () => channel.inFlight === 0, 5_000, 5);
   });
 
-  it('rejects when the app cannot be reached', async () => {
+  it('refuses an answer that upgrades the connection, and frees its place', async () => {
+    server.once('connect', (_req, socket) => socket.end('HTTP/1.1 200 Connection Established\r\n\r\n'));
+    await assert.rejects(channel.invokeMethod({ verb: 'CONNECT', path: '/tunnel', query: undefined, headers: {}, body: undefined }), /upgrade/);
+    assert.equal(channel.inFlight, 0);
+  });
+
+  it('cuts a streamed answer its reader has not finished when the signal aborts after the app\'s last byte', async () => {
+    routes.set('/unread?q=1', (req, res) => {
+      req.resume();
+      res.writeHead(200);
+      res.end('all of it');
+    });
+    const controller = new AbortController();
+    const answer = await invoke('/unread', { signal: controller.signal });
+    assert.ok(answer.body instanceof Readable);
+    await waitFor('the whole answer received, none of it read', () => answer.body instanceof Readable && answer.body.readableLength === 'all of it'.length, 5_000, 5);
+    controller.abort(new Error('caller went away'));
+    await assert.rejects(wholeBody(answer.body), /caller went away/);
+    await waitFor('no call in flight', () => channel.inFlight === 0, 5_000, 5);
+  });
+
+  it('rejects when the app cannot be reached, and stops a request body that streams', async () => {
     const closed = createServer();
     closed.listen(0, '127.0.0.1');
     await once(closed, 'listening');
@@ -174,7 +195,9 @@ describe('HttpAppChannel.invokeMethod', () => {
     closed.close();
     await once(closed, 'close');
     const unreachable = new HttpAppChannel({ address: '127.0.0.1', port, maxConcurrency: -1, appApiToken: undefined, maxBodyBytes: 1 << 20 });
-    await assert.rejects(unreachable.invokeMethod({ verb: 'GET', path: '/', query: undefined, headers: {}, body: undefined }), /ECONNREFUSED/);
+    const body = new Readable({ read() {} });
+    await assert.rejects(unreachable.invokeMethod({ verb: 'POST', path: '/', query: undefined, headers: {}, body }), /ECONNREFUSED/);
+    assert.ok(body.destroyed, 'the request body is destroyed');
     assert.equal(unreachable.inFlight, 0);
     await unreachable.close();
   });

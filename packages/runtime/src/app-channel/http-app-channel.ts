@@ -72,7 +72,7 @@ export class HttpAppChannel implements AppChannel {
       this.gate.run(() => new Promise<void>((done) => {
         this.agent.dispatch(
           { origin: this.origin, path, method: request.verb as Dispatcher.HttpMethod, headers, body: request.body ?? null },
-          new AppAnswerHandler(resolve, reject, done, request.signal),
+          new AppAnswerHandler(resolve, reject, done, request.signal, request.body),
         );
       })).catch(reject);
     });

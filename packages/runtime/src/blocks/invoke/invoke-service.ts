@@ -306,7 +306,6 @@ export function parseTarget(target: string, defaultNamespace: string): { appId: 
   return { appId: parts[0] as string, namespace: parts[1] ?? defaultNamespace };
 }
 
-/** A body read to its end (an answer that came in one frame already is). */
 /**
  * Watches for a caller that hangs up before its answer is written: the attempt in flight is cancelled
  * and no retry follows. Cheaper than an AbortController per call, which the profile showed.
