@@ -31,6 +31,7 @@ const { values } = parseArgs({
     note: { type: 'string', multiple: true, default: [] },
     name: { type: 'string' },
     baseline: { type: 'string' },
+    rounds: { type: 'string' },
   },
 });
 
@@ -53,6 +54,8 @@ async function main() {
     tools: { nginx: has('nginx'), wrk: has('wrk'), hey: has('hey') },
     // hop-cost: another built checkout whose sidecars run as an extra chain (before/after in one run).
     baselineCli: values.baseline && join(values.baseline, 'apps/cli/bin/outrigger.js'),
+    // hop-cost and grpc-proxy-latency: rounds alternating the chains (more rounds, steadier medians on a drifting machine).
+    rounds: values.rounds === undefined ? undefined : Number(values.rounds),
     log: (line) => console.log(`[${((Date.now() - started) / 1_000).toFixed(0).padStart(4)} s] ${line}`),
   };
   writeFile(join(ctx.emptyResources, 'README'), 'no components\n');

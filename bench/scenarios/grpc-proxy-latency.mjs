@@ -30,7 +30,7 @@ export async function grpcProxyLatency(ctx) {
   const runs = Object.fromEntries(Object.keys(builds).map((name) => [name, []]));
   try {
     for (const [name, cli] of Object.entries(builds)) pairs[name] = await proxiedPair(ctx, app.port, name === 'baseline' ? 'base' : 'this', cli);
-    const rounds = ctx.quick ? 1 : 4;
+    const rounds = ctx.rounds ?? (ctx.quick ? 1 : 4);
     for (let round = 0; round < rounds; round++) {
       for (const name of Object.keys(builds)) {
         ctx.log(`grpc-proxy-latency ${name}, round ${round + 1}: ${RATE} calls/s`);

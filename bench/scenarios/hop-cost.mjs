@@ -27,7 +27,7 @@ export async function hopCost(ctx) {
     ...(ctx.baselineCli ? { 'sidecars, baseline build': (appPort, round) => sidecarChain(ctx, appPort, round, [], ctx.baselineCli) } : {}),
   };
   const measured = Object.fromEntries(Object.keys(chains).map((name) => [name, []]));
-  const rounds = ctx.quick ? 1 : 3;
+  const rounds = ctx.rounds ?? (ctx.quick ? 1 : 3);
   for (let round = 0; round < rounds; round++) {
     for (const [name, start] of Object.entries(chains)) {
       const app = await startApp(join(benchApps, 'echo-http.mjs'));
@@ -48,13 +48,13 @@ export async function hopCost(ctx) {
   const bare = median(measured['bare node proxies'].map((run) => run.rate));
   const rows = Object.entries(measured).map(([name, runs]) => {
     const rate = median(runs.map((run) => run.rate));
-    return [name, rate, rate / bare, median(runs.map((run) => run.cpuA)), median(runs.map((run) => run.cpuB)), runs.map((run) => Math.round(run.rate)).join(', ')];
+    return [name, rate, rate / bare, median(runs.map((run) => run.cpuA)), median(runs.map((run) => run.cpuB)), runs.map((run) => Math.round(run.rate)).join(', '), runs.map((run) => run.cpuB.toFixed(2)).join(', ')];
   });
   return {
     sections: [{
       title: 'Hop cost: sidecars against bare Node proxies',
       intro: `wrk -t1 -c16, 1 KB POST echoed by the app, ${ctx.seconds} s per run, ${rounds} rounds alternating the chains; medians. CPU is per 1,000 requests for each hop (A takes the request, B hands it to the app).`,
-      columns: ['chain', 'req/s', 'vs bare proxies', 'A CPU s per 1,000 req', 'B CPU s per 1,000 req', 'req/s of each round'],
+      columns: ['chain', 'req/s', 'vs bare proxies', 'A CPU s per 1,000 req', 'B CPU s per 1,000 req', 'req/s of each round', 'B CPU of each round'],
       rows,
     }],
     targets: [],
