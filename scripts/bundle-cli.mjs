@@ -32,8 +32,6 @@ const lazyStartupShims = {
       /better-sqlite3[\\/]lib[\\/]database\.js$/.test(importer) ? { path: join(shims, 'bindings-for-better-sqlite3.cjs') } : undefined);
     build.onResolve({ filter: /^pino-pretty$/ }, ({ importer }) =>
       /packages[\\/]kit[\\/]dist[\\/]logger\.js$/.test(importer) ? { path: join(shims, 'pino-pretty.cjs') } : undefined);
-    build.onResolve({ filter: /^node:child_process$/ }, ({ importer }) =>
-      /commander[\\/]lib[\\/]command\.js$/.test(importer) ? { path: join(shims, 'child-process-for-commander.cjs') } : undefined);
     build.onResolve({ filter: /^@opentelemetry\/api$/ }, ({ importer }) =>
       /prom-client[\\/]lib[\\/]metrics[\\/]processCpuTotal\.js$/.test(importer) ? { path: join(shims, 'otel-api-for-prom-client.cjs') } : undefined);
   },
