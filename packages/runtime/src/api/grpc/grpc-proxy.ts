@@ -1,4 +1,4 @@
-import { connect, constants, type ClientHttp2Session, type Http2ServerRequest, type Http2ServerResponse, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
+import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type Http2ServerRequest, type Http2ServerResponse, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import { errorMessage, type Logger } from '@outrigger/kit';
 import type { LocalRegistry } from '../../nameresolution/local-registry.js';
 import { callerHeaders, parseTarget } from '../../blocks/invoke/invoke-service.js';
@@ -104,27 +104,34 @@ export class GrpcProxy {
       failGrpcCall(res, GrpcCode.Unavailable, `failed to proxy request: ${reason}`);
       return;
     }
-    this.active++;
-    res.once('close', () => this.active--);
     if (this.options.appApiToken !== undefined) headers['dapr-api-token'] = this.options.appApiToken;
     const host = app.address.includes(':') ? `[${app.address}]` : app.address;
-    this.forward(req, res, `http://${host}:${app.port}`, headers);
+    this.forward(req, res, `http://${host}:${app.port}`, headers, true);
   }
 
-  private forward(req: Http2ServerRequest, res: Http2ServerResponse, origin: string, headers: OutgoingHttpHeaders): void {
-    let upstream;
+  /** `intoApp`: the call counts in {@link inFlight} until its stream closes. */
+  private forward(req: Http2ServerRequest, res: Http2ServerResponse, origin: string, headers: OutgoingHttpHeaders, intoApp = false): void {
+    headers[':method'] = req.method;
+    headers[':path'] = req.url;
+    headers[':scheme'] = 'http';
+    let upstream: ClientHttp2Stream;
     try {
-      upstream = this.session(origin).request({ ...headers, ':method': req.method, ':path': req.url, ':scheme': 'http' });
+      upstream = this.session(origin).request(headers);
     } catch (error) {
       req.resume();
       failGrpcCall(res, GrpcCode.Unavailable, `failed to proxy request: ${errorMessage(error)}`);
       return;
     }
+    // The body goes between the raw streams both ways; the compat objects stay for the headers and
+    // trailers (the gRPC API server's wrappers re-encode grpc-message there) and for the call's end.
+    const downstream = res.stream;
     let answered = false;
     let trailersOnly = false;
-    req.pipe(upstream);
-    // The caller went away (cancelled, deadline, reset): cancel the call upstream as well.
-    res.once('close', () => {
+    if (intoApp) this.active++;
+    sendRequestBody(req, upstream);
+    downstream.on('close', () => {
+      if (intoApp) this.active--;
+      // The caller went away (cancelled, deadline, reset): cancel the call upstream as well.
       if (!upstream.closed) upstream.close(constants.NGHTTP2_CANCEL);
     });
     upstream.on('response', (responseHeaders, flags) => {
@@ -133,24 +140,25 @@ export class GrpcProxy {
       if ((flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0) {
         // A trailers-only answer (an error status, usually): passed on as it came, one HEADERS frame that ends the stream.
         trailersOnly = true;
-        res.stream.respond({ ':status': status, ...forwardable(responseHeaders) }, { endStream: true });
+        downstream.respond(forwardable(responseHeaders, { ':status': status }), { endStream: true });
         return;
       }
       res.writeHead(status, forwardable(responseHeaders));
     });
+    // Sent by the compat response when the stream ends (its wantTrailers listener).
     upstream.on('trailers', (trailers) => res.addTrailers(forwardable(trailers)));
     upstream.on('data', (chunk: Buffer) => {
-      if (!res.write(chunk)) {
+      if (!downstream.write(chunk)) {
         upstream.pause();
-        res.once('drain', () => upstream.resume());
+        downstream.once('drain', () => upstream.resume());
       }
     });
     upstream.on('end', () => {
       if (answered && !trailersOnly) res.end();
     });
     upstream.on('close', () => {
-      if (trailersOnly || res.writableEnded || res.stream.closed) return;
-      if (answered) res.stream.close(upstream.rstCode === constants.NGHTTP2_NO_ERROR ? constants.NGHTTP2_INTERNAL_ERROR : upstream.rstCode ?? constants.NGHTTP2_INTERNAL_ERROR);
+      if (trailersOnly || res.writableEnded || downstream.closed) return;
+      if (answered) downstream.close(upstream.rstCode === constants.NGHTTP2_NO_ERROR ? constants.NGHTTP2_INTERNAL_ERROR : upstream.rstCode ?? constants.NGHTTP2_INTERNAL_ERROR);
       else failGrpcCall(res, GrpcCode.Unavailable, `failed to proxy request: the connection to ${origin} closed before an answer`);
     });
     upstream.on('error', (error: Error) => {
@@ -190,12 +198,46 @@ function pick<T>(candidates: readonly T[]): T | undefined {
   return candidates[Math.floor(Math.random() * candidates.length)];
 }
 
-/** The headers to pass on: no pseudo-headers, no connection-level ones, no API token. */
-function forwardable(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const kept: OutgoingHttpHeaders = {};
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.startsWith(':') || hopByHop.has(key) || value === undefined) continue;
+/** The headers to pass on, added to `kept`: no pseudo-headers, no connection-level ones, no API token. */
+function forwardable(headers: IncomingHttpHeaders, kept: OutgoingHttpHeaders = {}): OutgoingHttpHeaders {
+  // A keys loop: several times cheaper than Object.entries or for-in on node's null-prototype header objects.
+  const keys = Object.keys(headers);
+  for (let index = 0; index < keys.length; index++) {
+    const key = keys[index] as string;
+    const value = headers[key];
+    if (key.charCodeAt(0) === 0x3a /* ':' */ || hopByHop.has(key) || value === undefined) continue;
     kept[key] = value;
   }
   return kept;
+}
+
+/**
+ * Passes the caller's request body on to `upstream`, with backpressure, and ends it with the body.
+ * It reads the raw HTTP/2 stream: through the compat request every chunk would go through a Readable
+ * and a pipe. Only while nothing has read the compat request yet, though (it would hold data taken
+ * from the stream already): else the body goes through it.
+ */
+function sendRequestBody(req: Http2ServerRequest, upstream: ClientHttp2Stream): void {
+  const body = req.stream;
+  if (body.readableFlowing !== null || req.readableFlowing !== null || req.readableLength > 0) {
+    req.pipe(upstream);
+    return;
+  }
+  body.on('data', (chunk: Buffer) => {
+    // Upstream is gone (the call is being answered or reset): stop reading, as a pipe would.
+    if (upstream.destroyed) {
+      body.pause();
+      return;
+    }
+    if (!upstream.write(chunk)) {
+      body.pause();
+      upstream.once('drain', () => body.resume());
+    }
+  });
+  body.once('end', () => {
+    upstream.end();
+    // The compat request has been given its end by its own stream listener; let it emit it, as it did
+    // when piped: the gRPC API server asks `req.readableEnded` whether the caller has finished sending.
+    req.resume();
+  });
 }
