@@ -157,6 +157,21 @@ describe('gRPC proxy data path', () => {
     assert.equal(answer.body.length, 0);
   });
 
+  it('passes on a reset the app sends after it has started answering, not a clean end', async () => {
+    appHandlers.set('/broken', (stream) => {
+      stream.resume();
+      stream.on('error', () => undefined);
+      // Held for trailers, so the reset is the first end the stream gets (node's close() on a stream still
+      // open for writing ends it cleanly first, and a reset after that end means nothing in HTTP/2).
+      stream.respond(grpcHeaders, { waitForTrailers: true });
+      stream.once('wantTrailers', () => stream.close(constants.NGHTTP2_INTERNAL_ERROR));
+      stream.end('partial');
+    });
+    const answer = await call('/broken', Buffer.from('x'));
+    assert.equal(answer.trailers, undefined, 'no trailers: the call did not end well');
+    assert.equal(answer.rstCode, constants.NGHTTP2_INTERNAL_ERROR);
+  });
+
   it('counts the call in flight until it ends, and cancels it at the app when the caller resets it', async () => {
     let appStream: ServerHttp2Stream | undefined;
     appHandlers.set('/hold', (stream) => {
