@@ -95,9 +95,9 @@ export class AppAnswerHandler implements Dispatcher.DispatchHandler {
   }
 
   /** An invocation is a request and an answer: a CONNECT that the app takes as a tunnel is refused and its socket closed. */
-  onRequestUpgrade(_controller: Dispatcher.DispatchController, _statusCode: number, _headers: AnswerHeaders, socket: Duplex): void {
+  onRequestUpgrade(controller: Dispatcher.DispatchController, _statusCode: number, _headers: AnswerHeaders, socket: Duplex): void {
     socket.destroy();
-    this.onResponseError(_controller, new Error('the app answered with a protocol upgrade, which an invocation cannot carry'));
+    this.onResponseError(controller, new Error('the app answered with a protocol upgrade, which an invocation cannot carry'));
   }
 }
 
