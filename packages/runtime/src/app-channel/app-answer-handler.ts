@@ -1,13 +1,13 @@
 import { Readable, type Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { AppInvokeResponse } from './app-channel.js';
-import { smallBodyBytes } from './http-forwarder.js';
+import { smallDeclaredLength } from './http-forwarder.js';
 
 type AnswerHeaders = AppInvokeResponse['headers'];
 
 /**
  * Takes one answer of the app from undici's dispatch API, for {@link HttpAppChannel.invokeMethod}.
- * An answer that declares a length up to {@link smallBodyBytes} is collected and handed over whole, as a
+ * An answer that declares a small length ({@link smallDeclaredLength}) is collected and handed over whole, as a
  * Buffer, once it is complete; any other answer is handed over as a stream as soon as its headers
  * arrive, and the connection pauses while the stream's reader does. Going below `request()` skips its
  * body stream, its promise and its abort plumbing for the small answers most invocations get: about a
@@ -50,7 +50,7 @@ export class AppAnswerHandler implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return;
     this.status = statusCode;
     this.headers = headers;
-    if (isSmall(headers)) {
+    if (smallDeclaredLength(headers) !== undefined) {
       this.chunks = [];
       return;
     }
@@ -102,13 +102,6 @@ export class AppAnswerHandler implements Dispatcher.DispatchHandler {
 }
 
 function ignore(): void {}
-
-/** A declared length within {@link smallBodyBytes} and no chunked framing. */
-function isSmall(headers: AnswerHeaders): boolean {
-  if (headers['transfer-encoding'] !== undefined) return false;
-  const declared = Number(headers['content-length'] ?? -1);
-  return declared >= 0 && declared <= smallBodyBytes;
-}
 
 /** The body of a streamed answer: reading resumes the connection, destroying it before its end aborts the call. */
 class AnswerStream extends Readable {

@@ -30,6 +30,16 @@ function byteLimit(limit: number): Transform {
 export const smallBodyBytes = 64 * 1024;
 
 /**
+ * The length a message's headers declare for its body when it is one to read whole: within
+ * {@link smallBodyBytes} and without chunked framing; undefined otherwise.
+ */
+export function smallDeclaredLength(headers: Readonly<Record<string, string | string[] | undefined>>): number | undefined {
+  if (headers['transfer-encoding'] !== undefined) return undefined;
+  const declared = Number(headers['content-length'] ?? -1);
+  return declared >= 0 && declared <= smallBodyBytes ? declared : undefined;
+}
+
+/**
  * Writes an answer into `res`: status and headers as they are (hop-by-hop headers dropped), then the
  * body. A body already whole, or a small one with a declared length (read whole first), is written with
  * `end`; any other body streams through. Once the answer is whole, a request body the far side left
@@ -37,14 +47,14 @@ export const smallBodyBytes = 64 * 1024;
  * @throws when the body fails before the headers are written (small bodies), or while streaming
  */
 export async function relayAnswer(status: number, headers: Record<string, string | string[] | undefined>, body: Buffer | Readable, res: ServerResponse, maxBodyBytes: number): Promise<void> {
-  const declared = Number(headers['content-length'] ?? -1);
-  if (Buffer.isBuffer(body) || (declared >= 0 && declared <= smallBodyBytes && headers['transfer-encoding'] === undefined)) {
-    const bytes = Buffer.isBuffer(body) ? body : await readWholeBody(body, declared);
+  const writeWhole = (bytes: Buffer): void => {
     dropUnreadBody(res.req, maxBodyBytes);
     res.writeHead(status, forwardableHeaders(headers));
     res.end(bytes);
-    return;
-  }
+  };
+  if (Buffer.isBuffer(body)) return writeWhole(body);
+  const declared = smallDeclaredLength(headers);
+  if (declared !== undefined) return writeWhole(await readWholeBody(body, declared));
   try {
     res.writeHead(status, forwardableHeaders(headers));
   } catch (error) {
@@ -79,9 +89,8 @@ export function dropUnreadBody(req: IncomingMessage, limit: number): void {
  * @throws StreamTooLargeError when the declared Content-Length is over the limit
  */
 export async function smallOrStreamedBody(req: IncomingMessage, method: string, maxBodyBytes: number): Promise<Buffer | Readable | undefined> {
-  const declared = Number(req.headers['content-length'] ?? -1);
-  if (declared >= 0 && declared <= smallBodyBytes && declared <= maxBodyBytes && req.headers['transfer-encoding'] === undefined
-    && method !== 'GET' && method !== 'HEAD') {
+  const declared = smallDeclaredLength(req.headers);
+  if (declared !== undefined && declared <= maxBodyBytes && method !== 'GET' && method !== 'HEAD') {
     return declared === 0 ? undefined : readWholeBody(req, declared);
   }
   return limitedRequestBody(req, method, maxBodyBytes);

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { daprError, errorMessage, isDaprError, type Logger } from '@outrigger/kit';
 import type { AppInvokeResponse } from '../../app-channel/app-channel.js';
-import { readWholeBody, smallBodyBytes } from '../../app-channel/http-forwarder.js';
+import { readWholeBody, smallDeclaredLength } from '../../app-channel/http-forwarder.js';
 import { forwardableHeaders } from '../../app-channel/proxy-headers.js';
 import type { FramedRequest } from './framed-client.js';
 import { CoalescingWriter, decodeHeadAndBody, encodeFrame, endOfStream, FrameReader, FrameType, framedPreface, type Frame } from './frames.js';
@@ -158,8 +158,8 @@ export class FramedServerSession {
     }
     call.body = body;
     const headers = forwardableHeaders(answer.headers);
-    const declared = Number(answer.headers['content-length'] ?? -1);
-    if (declared >= 0 && declared <= smallBodyBytes && answer.headers['transfer-encoding'] === undefined) {
+    const declared = smallDeclaredLength(answer.headers);
+    if (declared !== undefined) {
       try {
         const whole = await readWholeBody(body, declared);
         this.respond(stream, answer.status, headers, whole, true);
