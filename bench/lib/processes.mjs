@@ -186,6 +186,19 @@ export function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** The ids of a process's children (nginx's workers under its master), from /proc. */
+export function childPids(pid) {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
+/** The machine's CPU time so far, all cores: busy and idle jiffies from /proc/stat (for an idle share over a window). */
+export function machineCpu() {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/);
+  const values = fields.map(Number);
+  const total = values.reduce((sum, value) => sum + value, 0);
+  return { total, idle: (values[3] ?? 0) + (values[4] ?? 0) };
+}
+
 export function mkdirp(path) {
   mkdirSync(path, { recursive: true });
   return path;

@@ -4,6 +4,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { closedLoop, constantRate, overheadRatio, percentile, perRoundRatios, ratio, spread, summarize } from '../lib/stats.mjs';
 import { parseHeyCsv, parseWrk } from '../lib/tools.mjs';
+import { spawn } from 'node:child_process';
+import { childPids, machineCpu } from '../lib/processes.mjs';
 import { rangeText, renderMarkdown, times } from '../lib/report.mjs';
 import { httpInvocationReport, httpRoundPlan } from '../scenarios/invoke-report.mjs';
 
@@ -121,6 +123,27 @@ Requests/sec:   2260.40
     const { latencies, errors } = parseHeyCsv('response-time,DNS+dialup,DNS,Request-write,Response-delay,Response-read,status-code,offset\n0.0012,0,0,0,0,0,200,0.1\n0.0030,0,0,0,0,0,500,0.2\n');
     assert.deepEqual(latencies, [1.2]);
     assert.equal(errors, 1);
+  });
+});
+
+describe('bench /proc readers', () => {
+  it('finds a process\'s children by id', async () => {
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve, reject) => { child.once('spawn', resolve); child.once('error', reject); });
+      assert.ok(childPids(process.pid).includes(child.pid), `child ${child.pid} among ${childPids(process.pid)}`);
+    } finally {
+      child.kill();
+    }
+  });
+
+  it('reads the machine\'s CPU time with idle as part of the total, both growing', async () => {
+    const before = machineCpu();
+    const until = Date.now() + 50;
+    while (Date.now() < until) { /* spend a few ticks of CPU */ }
+    const after = machineCpu();
+    assert.ok(before.idle > 0 && before.idle <= before.total);
+    assert.ok(after.total > before.total && after.idle >= before.idle);
   });
 });
 
