@@ -111,7 +111,8 @@ export class InternalServer {
   }
 
   private framed(socket: Socket): void {
-    const session = new FramedServerSession(socket, (request) => this.invoke.answerFramed(request), this.logger, this.hooks.traceFramedCall);
+    const session = new FramedServerSession(socket, (request) => this.invoke.answerFramed(request), this.logger, this.hooks.traceFramedCall,
+      (error) => this.invoke.channelFailure(error));
     this.framedSessions.add(session);
     socket.once('close', () => this.framedSessions.delete(session));
   }
@@ -123,7 +124,7 @@ export class InternalServer {
     this.invoke.invokeLocal(req, res, req.url ?? '/', caller, namespace).catch((error: unknown) => {
       if (!isDaprError(error)) this.logger.warn(`internal invocation from ${caller} failed: ${errorMessage(error)}`);
       if (!req.complete) req.resume();
-      sendError(res, error);
+      sendError(res, this.invoke.channelFailure(error));
     });
   }
 }

@@ -142,6 +142,16 @@ export class InvokeService {
   }
 
   /**
+   * What another sidecar's caller gets when a call it sent here failed in this app's channel (the app
+   * could not be reached, or broke off its answer before the headers went back): daprd's 500
+   * ERR_DIRECT_INVOKE naming this app, with its "error invoking app channel" reason. A DaprError (a
+   * refusal: draining, unhealthy, over the body limit) is passed as it is.
+   */
+  channelFailure(error: unknown): DaprError {
+    return isDaprError(error) ? error : daprError('directInvoke', this.options.appId, `error invoking app channel: ${errorMessage(error)}`);
+  }
+
+  /**
    * This sidecar's own body limit holds for calls from other sidecars too, whichever way the body came
    * (one frame, or streamed over HTTP/1.1): the caller gets daprd's ERR_DIRECT_INVOKE naming this app.
    */

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { daprError, errorMessage, isDaprError, type Logger } from '@outrigger/kit';
+import { daprError, errorMessage, isDaprError, type DaprError, type Logger } from '@outrigger/kit';
 import type { AppInvokeResponse } from '../../app-channel/app-channel.js';
 import { readWholeBody, smallDeclaredLength } from '../../app-channel/http-forwarder.js';
 import { forwardableHeaders } from '../../app-channel/proxy-headers.js';
@@ -17,6 +17,11 @@ export type FramedCallHandler = (request: FramedRequest) => Promise<AppInvokeRes
 
 /** Called as a call starts; the function it returns is called with the status once the answer is sent (or 500 when it broke off). */
 export type FramedCallObserver = (request: FramedRequest) => ((status: number) => void) | undefined;
+
+/** The error a caller gets for a call whose handler failed before answering; a DaprError (a refusal) is passed as it is. */
+export type FramedCallFailure = (error: unknown) => DaprError;
+
+const internalFailure: FramedCallFailure = (error) => isDaprError(error) ? error : daprError('internal', errorMessage(error));
 
 interface ServedCall {
   body?: Readable;
@@ -38,7 +43,7 @@ export class FramedServerSession {
   private closing = false;
 
   constructor(private readonly socket: Socket, private readonly handler: FramedCallHandler, private readonly logger: Logger,
-    private readonly observe?: FramedCallObserver) {
+    private readonly observe?: FramedCallObserver, private readonly failure: FramedCallFailure = internalFailure) {
     socket.setNoDelay(true);
     const resumeBodies = () => {
       for (const call of this.calls.values()) if (!call.paused) call.body?.resume();
@@ -138,7 +143,7 @@ export class FramedServerSession {
     answering
       .then((answer) => this.answer(stream, call, answer, finished), (error: unknown) => {
         if (!isDaprError(error)) this.logger.warn(`internal invocation from ${String(request.headers['dapr-caller-app-id'] ?? '')} failed: ${errorMessage(error)}`);
-        const dapr = isDaprError(error) ? error : daprError('internal', errorMessage(error));
+        const dapr = this.failure(error);
         const body = Buffer.from(JSON.stringify(dapr), 'utf8');
         this.respond(stream, dapr.httpStatus, { 'content-type': 'application/json', 'content-length': String(body.length) }, body, true);
         finished?.(dapr.httpStatus);
