@@ -120,9 +120,11 @@ for (const broker of brokers) {
       }
       let subscriber = first;
       for (let cycle = 0; cycle < cycles; cycle++) {
-        if (cycle > 0) subscriber = await startSubscriber();
-        // Cycle 0 counts from before the publishing, which may already have started work.
+        // Counted before the subscriber starts: it may start work (a RabbitMQ prefetch, say) before its
+        // start-up is seen to finish, and the last few messages can all begin then. Cycle 0 counts from
+        // before the publishing, which may already have started work.
         const startedBefore = cycle === 0 ? 0 : lines(started).length;
+        if (cycle > 0) subscriber = await startSubscriber();
         await waitFor(`work in flight in cycle ${cycle}`, () => lines(started).length > startedBefore, 30_000, 10).catch((error: Error) => {
           throw new Error(`${error.message} (${lines(ledger).length} done so far)\n--- subscriber output ---\n${subscriber.process.output.slice(-3000)}`);
         });
