@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { ComponentRegistry, type PubSub, type PubSubMessage } from '@outrigger/components-api';
 import { runPubSubConformance } from '@outrigger/components-api/conformance';
+import { noDelayCalls } from '@outrigger/components-api/testing';
 import { waitFor } from '@outrigger/kit';
 import { MqttPubSub, registerMqttComponents, topicMatches } from './index.js';
 import { BROKER_URL, discardSessions, skipReason, testContext } from './testing/broker.js';
@@ -63,6 +64,16 @@ if (skip) {
   });
 
   describe('pubsub.mqtt3', () => {
+    it('sends packets at once: Nagle\'s algorithm is off on its connection', async () => {
+      // With it on, a publish could wait for the broker's delayed ACK of a PUBACK (40 ms).
+      const { result: pubsub, values } = await noDelayCalls(() => open({ consumerID: `nodelay-${randomUUID().slice(0, 8)}` }));
+      try {
+        assert.deepEqual(values, [true], 'set once, on the connection just made');
+      } finally {
+        await pubsub.close();
+      }
+    });
+
     it('is registered as pubsub.mqtt3 and pubsub.mqtt with Dapr\'s defaults', () => {
       const registry = new ComponentRegistry();
       registerMqttComponents(registry);

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { ComponentRegistry, type PubSub, type PubSubMessage } from '@outrigger/components-api';
 import { runPubSubConformance } from '@outrigger/components-api/conformance';
+import { noDelayCalls } from '@outrigger/components-api/testing';
 import { waitFor } from '@outrigger/kit';
 import { RabbitMqPubSub, registerRabbitMqComponents } from './index.js';
 import { BROKER_URL, closeConnectionsNamed, queueDepth, removeTopology, skipReason, testContext } from './testing/broker.js';
@@ -50,6 +51,17 @@ if (skip) {
   });
 
   describe('pubsub.rabbitmq', () => {
+    it('sends frames at once: Nagle\'s algorithm is off on its connection', async () => {
+      // With it on, a publish could wait for the broker's delayed ACK of an ack frame (40 ms).
+      const { result: pubsub, values } = await noDelayCalls(() => open({ consumerID: unique('nodelay') }));
+      try {
+        assert.ok(values.length > 0, 'the connection set its socket options');
+        assert.equal(values.at(-1), true, `setNoDelay calls: ${values.join(', ')}`);
+      } finally {
+        await pubsub.close();
+      }
+    });
+
     it('is registered with Dapr\'s metadata names and defaults', () => {
       const registry = new ComponentRegistry();
       registerRabbitMqComponents(registry);
