@@ -2,7 +2,7 @@
 // embedded broker (pubsub.sqlite), Redis Streams and RabbitMQ. Through the sidecar: the bench publishes
 // with POST /v1.0/publish and the sidecar delivers to app B (bench/apps/echo-http.mjs), which times each
 // event from the `sentAt` inside it. Raw: the client library publishes and consumes in this process
-// (ioredis XADD + XREADGROUP/XACK; amqplib confirm channel + consumer with acks, prefetch 16).
+// (ioredis XADD + XREADGROUP/XACK; amqplib confirm channel + consumer with acks, prefetch 16, Nagle off).
 // Throughput: a burst published by 16 callers, timed from the first publish to the last delivery.
 // Latency: events published at a fixed rate, delivery time minus send time.
 import { join } from 'node:path';
@@ -101,7 +101,9 @@ async function redisPath(stream) {
 }
 
 async function rabbitPath(queue) {
-  const connection = await amqp.connect('amqp://guest:guest@127.0.0.1:5672');
+  // Nagle off, as the sidecar's component has it: amqplib leaves it on, and then a publish can wait
+  // 40 ms for the broker's delayed ACK.
+  const connection = await amqp.connect('amqp://guest:guest@127.0.0.1:5672', { noDelay: true });
   const publishChannel = await connection.createConfirmChannel();
   const consumeChannel = await connection.createChannel();
   await consumeChannel.assertQueue(queue, { durable: true, autoDelete: true });
