@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '@outrigger/kit';
 
@@ -43,6 +44,8 @@ export class Spawned {
   readonly child: ChildProcess;
   output = '';
   readonly exited: Promise<number | null>;
+  /** Resolves once the process's output pipes have closed: after an exit, the output is then whole. */
+  readonly outputClosed: Promise<void>;
 
   /** `uid`/`gid` run the process as another account (needs root), e.g. a database server that refuses root. */
   constructor(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; uid?: number; gid?: number } = {}) {
@@ -50,6 +53,7 @@ export class Spawned {
     this.child.stdout?.on('data', (chunk: Buffer) => { this.output += chunk.toString(); });
     this.child.stderr?.on('data', (chunk: Buffer) => { this.output += chunk.toString(); });
     this.exited = new Promise((resolveExit) => this.child.once('exit', (code, signal) => resolveExit(code ?? (signal ? -1 : null))));
+    this.outputClosed = new Promise((resolveClose) => this.child.once('close', () => resolveClose()));
   }
 
   get pid(): number {
@@ -73,14 +77,22 @@ export class Spawned {
 /** Waits until GET url answers with `status`; fails with the process output when it does not. */
 export async function waitForStatus(url: string, status: number, owner?: Spawned, timeoutMs = 60_000): Promise<void> {
   let last = 'no answer yet';
+  // waitFor takes a check that throws for a passing failure and tries again; an exit is final, so the
+  // check ends the wait with it instead and it is thrown here.
+  let exited = false;
   await waitFor(`${url} to answer ${status}`, async () => {
-    if (owner && !owner.running) throw new Error(`process exited early:\n${owner.output}`);
+    if (owner && !owner.running) return (exited = true);
     const answer = await probeStatus(url);
     last = typeof answer === 'number' ? `last answer ${answer}` : `last error: ${answer}`;
     return answer === status;
   }, timeoutMs).catch((error: Error) => {
     throw new Error(`${error.message} (${last})\n--- process output ---\n${owner?.output ?? ''}`);
   });
+  if (exited && owner) {
+    // A child it left behind may hold the pipes open: the output is taken as it is after a while.
+    await Promise.race([owner.outputClosed, delay(2_000, undefined, { ref: false })]);
+    throw new Error(`the process exited before ${url} answered ${status} (${last})\n--- process output ---\n${owner.output}`);
+  }
 }
 
 /**
