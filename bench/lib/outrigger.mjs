@@ -37,7 +37,7 @@ export async function startApp(file, { env = {}, port } = {}) {
 }
 
 /** Component YAML of the stores and brokers the scenarios use, written under `dir`/resources. */
-export function writeComponents(dir, { redis = true, rabbitmq = true } = {}) {
+export function writeComponents(dir, { redis = true, rabbitmq = true, mqtt = false } = {}) {
   const resources = join(dir, 'resources');
   const component = (name, type, metadata) => `---
 apiVersion: dapr.io/v1alpha1
@@ -58,6 +58,7 @@ ${Object.entries(metadata).map(([key, value]) => `  - name: ${key}\n    value: "
       component('redispubsub', 'pubsub.redis', { redisHost: '127.0.0.1:6379' }),
     ] : []),
     ...(rabbitmq ? [component('rabbitpubsub', 'pubsub.rabbitmq', { connectionString: 'amqp://guest:guest@127.0.0.1:5672' })] : []),
+    ...(mqtt ? [component('mqttpubsub', 'pubsub.mqtt3', { url: 'tcp://127.0.0.1:1883', consumerID: `bench-${process.pid}` })] : []),
   ];
   writeFile(join(resources, 'components.yaml'), yaml.join(''));
   return resources;

@@ -1,13 +1,15 @@
 // Scenario 3, pub/sub: publish-to-delivery throughput and end-to-end latency of 1 KB events on the
-// embedded broker (pubsub.sqlite), Redis Streams and RabbitMQ. Through the sidecar: the bench publishes
+// embedded broker (pubsub.sqlite), Redis Streams, RabbitMQ and MQTT (Mosquitto). Through the sidecar: the bench publishes
 // with POST /v1.0/publish and the sidecar delivers to app B (bench/apps/echo-http.mjs), which times each
 // event from the `sentAt` inside it. Raw: the client library publishes and consumes in this process
-// (ioredis XADD + XREADGROUP/XACK; amqplib confirm channel + consumer with acks, prefetch 16, Nagle off).
+// (ioredis XADD + XREADGROUP/XACK; amqplib confirm channel + consumer with acks, prefetch 16, Nagle off;
+// MQTT.js QoS 1 both ways, Nagle off, on separate publisher and subscriber connections).
 // Throughput: a burst published by 16 callers, timed from the first publish to the last delivery.
 // Latency: events published at a fixed rate, delivery time minus send time.
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import amqp from 'amqplib';
+import mqtt from 'mqtt';
 import { Redis } from 'ioredis';
 import { Pool } from 'undici';
 import { benchApps, sleep } from '../lib/processes.mjs';
@@ -122,15 +124,32 @@ async function rabbitPath(queue) {
   };
 }
 
+async function mqttPath(topic) {
+  const options = { protocolVersion: 4, clean: true, reconnectPeriod: 0 };
+  const publisher = await mqtt.connectAsync('mqtt://127.0.0.1:1883', options);
+  const subscriber = await mqtt.connectAsync('mqtt://127.0.0.1:1883', options);
+  // Nagle off, as the sidecar's component has it (MQTT.js leaves it on); reconnection is off, so this socket is the only one.
+  for (const client of [publisher, subscriber]) client.stream.setNoDelay(true);
+  let latencies = [];
+  subscriber.on('message', (_topic, payload) => latencies.push(now() - JSON.parse(payload.toString()).sentAt));
+  await subscriber.subscribeAsync(topic, { qos: 1 });
+  return {
+    publish: () => publisher.publishAsync(topic, event(), { qos: 1 }),
+    received: async () => { const out = latencies; latencies = []; return out; },
+    close: async () => { await Promise.all([publisher.endAsync(), subscriber.endAsync()]); },
+  };
+}
+
 export async function pubsub(ctx) {
   const suffix = Date.now().toString(36);
   const brokers = [
     { name: 'embedded', component: 'embeddedpubsub', topic: `bench-embedded-${suffix}` },
     { name: 'redis', component: 'redispubsub', topic: `bench-redis-${suffix}` },
     { name: 'rabbitmq', component: 'rabbitpubsub', topic: `bench-rabbit-${suffix}` },
+    { name: 'mqtt', component: 'mqttpubsub', topic: `bench-mqtt-${suffix}` },
   ];
   const subscriptions = brokers.map((broker) => ({ pubsubname: broker.component, topic: broker.topic, route: `/events/${broker.name}` }));
-  const resourcesPath = writeComponents(join(ctx.workDir, 'pubsub'), { redis: true, rabbitmq: true });
+  const resourcesPath = writeComponents(join(ctx.workDir, 'pubsub'), { redis: true, rabbitmq: true, mqtt: true });
   const app = await startApp(join(benchApps, 'echo-http.mjs'), { env: { SUBSCRIPTIONS: JSON.stringify(subscriptions) } });
   const sidecar = await startSidecar({ appId: `bench-sub-${suffix}`, home: ctx.home, resourcesPath, appPort: app.port, waitForApp: true });
   const raw = {};
@@ -143,7 +162,8 @@ export async function pubsub(ctx) {
         await through.close();
       }
       if (broker.name === 'embedded') continue;
-      const direct = broker.name === 'redis' ? await redisPath(`bench-raw-${suffix}`) : await rabbitPath(`bench-raw-${suffix}`);
+      const rawTopic = `bench-raw-${broker.name}-${suffix}`;
+      const direct = broker.name === 'redis' ? await redisPath(rawTopic) : broker.name === 'rabbitmq' ? await rabbitPath(rawTopic) : await mqttPath(rawTopic);
       try {
         raw[`${broker.name}/raw`] = await measure(ctx, `${broker.name} with the client library`, direct);
       } finally {
