@@ -41,6 +41,8 @@ export class SqliteSubscription implements PubSubSubscription {
   private readonly loop: Promise<void>;
   private readonly renewTimer: NodeJS.Timeout;
   private closing: Promise<void> | undefined;
+  /** Deliveries handled this turn, deleted together (see {@link acknowledge}). */
+  private handled: Delivery[] = [];
 
   constructor(private readonly context: SubscriptionContext) {
     this.renewTimer = setInterval(() => this.renewLeases(), Math.max(10, Math.floor(context.settings.visibilityTimeoutMs / 3)));
@@ -69,6 +71,8 @@ export class SqliteSubscription implements PubSubSubscription {
     this.wake();
     await this.loop;
     await Promise.allSettled([...this.running]);
+    // Before the leases go: a handled delivery whose lease were released first would come again.
+    this.commitHandled();
     clearInterval(this.renewTimer);
     // Normally nothing is left; this covers an acknowledgement or give-back that failed on a busy database.
     this.guard('release leases', () => this.context.statements.release.run(this.context.owner));
@@ -145,12 +149,26 @@ export class SqliteSubscription implements PubSubSubscription {
     this.running.add(run);
   }
 
+  /**
+   * Queues the delivery's deletion; the deliveries handled in one turn of the event loop are deleted in
+   * one transaction (one commit instead of one each). Until then the delivery stays leased to this
+   * subscription, so no one fetches it again meanwhile.
+   */
   private acknowledge(delivery: Delivery): void {
+    if (this.handled.push(delivery) === 1) setImmediate(() => this.commitHandled());
+  }
+
+  private commitHandled(): void {
+    const batch = this.handled;
+    this.handled = [];
+    if (batch.length === 0) return;
     const { db, statements } = this.context;
-    // If this fails the lease runs out and the message comes again: at-least-once, never lost.
-    this.guard('acknowledge a message', () => db.transaction(() => {
-      statements.deleteDelivery.run(delivery.id);
-      statements.deleteOrphanMessage.run({ messageId: delivery.messageId });
+    // If this fails the leases run out and the messages come again: at-least-once, never lost.
+    this.guard('acknowledge messages', () => db.transaction(() => {
+      for (const delivery of batch) {
+        statements.deleteDelivery.run(delivery.id);
+        statements.deleteOrphanMessage.run({ messageId: delivery.messageId });
+      }
     }).immediate());
   }
 

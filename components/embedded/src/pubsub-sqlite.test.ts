@@ -79,6 +79,39 @@ describe('pubsub.sqlite', () => {
     await pubsub.close();
   });
 
+  it('commits publishes made together in one go: each answered once stored, each delivered and acknowledged once', async () => {
+    const file = join(dir, 'together.db');
+    const pubsub = await open({ connectionString: file, consumerID: 'g' });
+    const got: string[] = [];
+    await pubsub.subscribe({ topic: 't' }, async (message) => { got.push(text(message)); });
+    const sent = Array.from({ length: 50 }, (_, index) => `m${index}`);
+    await Promise.all(sent.map((body) => pubsub.publish({ topic: 't', data: bytes(body) })));
+    await waitFor('every message handled and acknowledged', () => got.length === sent.length && rows(file).messages === 0);
+    assert.deepEqual([...got].sort(), [...sent].sort(), 'each message once');
+    await pubsub.close();
+  });
+
+  it('fails every publish of a commit that cannot get the write lock, stores none of them, and takes later ones', async () => {
+    const file = join(dir, 'locked.db');
+    const pubsub = await open({ connectionString: file, consumerID: 'g', busyTimeout: '50ms' });
+    // A group that subscribed once, so publishes to the topic are stored for it.
+    await (await pubsub.subscribe({ topic: 't' }, async () => undefined)).close();
+    const holder = new Database(file);
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      const results = await Promise.allSettled(['a', 'b', 'c'].map((body) => pubsub.publish({ topic: 't', data: bytes(body) })));
+      assert.deepEqual(results.map((result) => result.status), ['rejected', 'rejected', 'rejected']);
+      assert.match(String((results[0] as PromiseRejectedResult).reason), /locked|busy/i);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    assert.equal(rows(file).messages, 0, 'nothing of the failed commit was stored');
+    await pubsub.publish({ topic: 't', data: bytes('later') });
+    assert.deepEqual(rows(file), { messages: 1, deliveries: 1 });
+    await pubsub.close();
+  });
+
   it('keeps one message row for all groups and deletes it after the last group acknowledges', async () => {
     const file = join(dir, 'fan-out.db');
     const [a, b] = [await open({ connectionString: file, consumerID: 'a' }), await open({ connectionString: file, consumerID: 'b' })];
