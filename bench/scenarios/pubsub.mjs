@@ -143,10 +143,11 @@ async function mqttPath(topic) {
 export async function pubsub(ctx) {
   const suffix = Date.now().toString(36);
   const brokers = [
+    // `rawPath`: the same broker through its client library (the embedded broker has none).
     { name: 'embedded', component: 'embeddedpubsub', topic: `bench-embedded-${suffix}` },
-    { name: 'redis', component: 'redispubsub', topic: `bench-redis-${suffix}` },
-    { name: 'rabbitmq', component: 'rabbitpubsub', topic: `bench-rabbit-${suffix}` },
-    { name: 'mqtt', component: 'mqttpubsub', topic: `bench-mqtt-${suffix}` },
+    { name: 'redis', component: 'redispubsub', topic: `bench-redis-${suffix}`, rawPath: redisPath },
+    { name: 'rabbitmq', component: 'rabbitpubsub', topic: `bench-rabbit-${suffix}`, rawPath: rabbitPath },
+    { name: 'mqtt', component: 'mqttpubsub', topic: `bench-mqtt-${suffix}`, rawPath: mqttPath },
   ];
   const subscriptions = brokers.map((broker) => ({ pubsubname: broker.component, topic: broker.topic, route: `/events/${broker.name}` }));
   const resourcesPath = writeComponents(join(ctx.workDir, 'pubsub'), { redis: true, rabbitmq: true, mqtt: true });
@@ -161,9 +162,8 @@ export async function pubsub(ctx) {
       } finally {
         await through.close();
       }
-      if (broker.name === 'embedded') continue;
-      const rawTopic = `bench-raw-${broker.name}-${suffix}`;
-      const direct = broker.name === 'redis' ? await redisPath(rawTopic) : broker.name === 'rabbitmq' ? await rabbitPath(rawTopic) : await mqttPath(rawTopic);
+      if (!broker.rawPath) continue;
+      const direct = await broker.rawPath(`bench-raw-${broker.name}-${suffix}`);
       try {
         raw[`${broker.name}/raw`] = await measure(ctx, `${broker.name} with the client library`, direct);
       } finally {
