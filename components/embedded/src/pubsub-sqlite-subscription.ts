@@ -4,6 +4,7 @@ import type { Logger } from '@outrigger/kit';
 import { redeliveryDelayMs } from './pubsub-common.js';
 import type { MessageRow, PubSubStatements } from './pubsub-sqlite-schema.js';
 import type { SqlitePubSubSettings } from './pubsub-sqlite-settings.js';
+import { TurnBatch } from './turn-batch.js';
 
 /** What a subscription needs from its component. */
 export interface SubscriptionContext {
@@ -42,7 +43,7 @@ export class SqliteSubscription implements PubSubSubscription {
   private readonly renewTimer: NodeJS.Timeout;
   private closing: Promise<void> | undefined;
   /** Deliveries handled this turn, deleted together (see {@link acknowledge}). */
-  private handled: Delivery[] = [];
+  private readonly handled = new TurnBatch<Delivery>((batch) => this.deleteHandled(batch));
 
   constructor(private readonly context: SubscriptionContext) {
     this.renewTimer = setInterval(() => this.renewLeases(), Math.max(10, Math.floor(context.settings.visibilityTimeoutMs / 3)));
@@ -72,7 +73,7 @@ export class SqliteSubscription implements PubSubSubscription {
     await this.loop;
     await Promise.allSettled([...this.running]);
     // Before the leases go: a handled delivery whose lease were released first would come again.
-    this.commitHandled();
+    this.handled.flush();
     clearInterval(this.renewTimer);
     // Normally nothing is left; this covers an acknowledgement or give-back that failed on a busy database.
     this.guard('release leases', () => this.context.statements.release.run(this.context.owner));
@@ -155,13 +156,10 @@ export class SqliteSubscription implements PubSubSubscription {
    * subscription, so no one fetches it again meanwhile.
    */
   private acknowledge(delivery: Delivery): void {
-    if (this.handled.push(delivery) === 1) setImmediate(() => this.commitHandled());
+    this.handled.add(delivery);
   }
 
-  private commitHandled(): void {
-    const batch = this.handled;
-    this.handled = [];
-    if (batch.length === 0) return;
+  private deleteHandled(batch: readonly Delivery[]): void {
     const { db, statements } = this.context;
     // If this fails the leases run out and the messages come again: at-least-once, never lost.
     this.guard('acknowledge messages', () => db.transaction(() => {

@@ -8,6 +8,7 @@ import { checkTopic, copyMetadata, messageExpiry } from './pubsub-common.js';
 import { migratePubSub, preparePubSubStatements, type PubSubStatements } from './pubsub-sqlite-schema.js';
 import { parseSqlitePubSubSettings, type SqlitePubSubSettings } from './pubsub-sqlite-settings.js';
 import { SqliteSubscription } from './pubsub-sqlite-subscription.js';
+import { TurnBatch } from './turn-batch.js';
 
 interface Open {
   readonly db: Database.Database;
@@ -56,7 +57,7 @@ export class SqlitePubSub implements BulkPublisher {
   private open: Open | undefined;
   private cleanupTimer: NodeJS.Timeout | undefined;
   private readonly subscriptions = new Set<SqliteSubscription>();
-  private queued: QueuedPublish[] = [];
+  private readonly queued = new TurnBatch<QueuedPublish>((batch) => this.commitPublishes(batch));
 
   async init(context: ComponentContext): Promise<void> {
     const settings = parseSqlitePubSubSettings(context.metadata, context.appId);
@@ -85,7 +86,7 @@ export class SqlitePubSub implements BulkPublisher {
     if (this.cleanupTimer) clearInterval(this.cleanupTimer);
     this.cleanupTimer = undefined;
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
-    this.commitQueued();
+    this.queued.flush();
     this.open?.db.close();
     this.open = undefined;
   }
@@ -96,14 +97,12 @@ export class SqlitePubSub implements BulkPublisher {
 
   /**
    * Stores the message once the publishes of this turn of the event loop are committed, together, in one
-   * transaction (see {@link commitQueued}); answers after that commit.
+   * transaction (see {@link commitPublishes}); answers after that commit.
    */
   async publish(request: PublishRequest): Promise<void> {
     this.opened();
     const prepared = prepare(request);
-    return new Promise<void>((resolve, reject) => {
-      if (this.queued.push({ prepared, resolve, reject }) === 1) setImmediate(() => this.commitQueued());
-    });
+    return new Promise<void>((resolve, reject) => this.queued.add({ prepared, resolve, reject }));
   }
 
   /**
@@ -112,10 +111,7 @@ export class SqlitePubSub implements BulkPublisher {
    * was most of a publish's cost on the event loop). A failed commit (a database busy past its timeout)
    * stores none of them and fails each.
    */
-  private commitQueued(): void {
-    const batch = this.queued;
-    this.queued = [];
-    if (batch.length === 0) return;
+  private commitPublishes(batch: readonly QueuedPublish[]): void {
     try {
       const { db } = this.opened();
       const now = Date.now();
