@@ -4,7 +4,6 @@ import type { Logger } from '@outrigger/kit';
 import { redeliveryDelayMs } from './pubsub-common.js';
 import type { MessageRow, PubSubStatements } from './pubsub-sqlite-schema.js';
 import type { SqlitePubSubSettings } from './pubsub-sqlite-settings.js';
-import { TurnBatch } from './turn-batch.js';
 
 /** What a subscription needs from its component. */
 export interface SubscriptionContext {
@@ -33,6 +32,10 @@ interface Delivery {
  * consumer could have taken it. While it holds leases it renews them every third of the visibility
  * timeout, so only a dead consumer's leases run out. The loop fetches again at once while fetches
  * return messages and waits `pollInterval` when idle; a publish from the same process wakes it early.
+ *
+ * Handlers that finish in one turn of the event loop are acknowledged, and their slots refilled, in one
+ * transaction at the end of that turn: one commit for the turn instead of one per acknowledgement batch
+ * plus one per freed slot (a lease of one row each, which was most of a delivery's cost).
  */
 export class SqliteSubscription implements PubSubSubscription {
   private closed = false;
@@ -42,8 +45,8 @@ export class SqliteSubscription implements PubSubSubscription {
   private readonly loop: Promise<void>;
   private readonly renewTimer: NodeJS.Timeout;
   private closing: Promise<void> | undefined;
-  /** Deliveries handled this turn, deleted together (see {@link acknowledge}). */
-  private readonly handled = new TurnBatch<Delivery>((batch) => this.deleteHandled(batch));
+  /** Deliveries handled and not yet deleted (see {@link acknowledge}). */
+  private handled: Delivery[] = [];
 
   constructor(private readonly context: SubscriptionContext) {
     this.renewTimer = setInterval(() => this.renewLeases(), Math.max(10, Math.floor(context.settings.visibilityTimeoutMs / 3)));
@@ -73,7 +76,7 @@ export class SqliteSubscription implements PubSubSubscription {
     await this.loop;
     await Promise.allSettled([...this.running]);
     // Before the leases go: a handled delivery whose lease were released first would come again.
-    this.handled.flush();
+    this.guard('acknowledge messages', () => this.commitHandled((acknowledged) => this.context.db.transaction(() => this.deleteHandled(acknowledged)).immediate()));
     clearInterval(this.renewTimer);
     // Normally nothing is left; this covers an acknowledgement or give-back that failed on a busy database.
     this.guard('release leases', () => this.context.statements.release.run(this.context.owner));
@@ -89,7 +92,10 @@ export class SqliteSubscription implements PubSubSubscription {
         await this.idle(undefined);
         continue;
       }
-      const leased = this.guard('fetch messages', () => this.fetch(free)) ?? 0;
+      // While handlers run, wait for the end of the turn: the others finishing in it free their slots too.
+      if (this.running.size > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.closed) break;
+      const leased = this.guard('fetch messages', () => this.fetch(concurrency - this.running.size)) ?? 0;
       // Something came: look again at once. Nothing: wait for the interval or a wake-up.
       if (leased === 0 && !this.closed) await this.idle(pollIntervalMs);
     }
@@ -113,13 +119,17 @@ export class SqliteSubscription implements PubSubSubscription {
     });
   }
 
-  /** Leases up to `limit` deliveries in one short IMMEDIATE transaction and starts their handlers. @returns rows leased. */
+  /**
+   * In one short IMMEDIATE transaction, deletes the handled deliveries and leases up to `limit` new ones,
+   * then starts their handlers. @returns rows leased.
+   */
   private fetch(limit: number): number {
     const { db, statements, settings, topic, owner } = this.context;
     const now = Date.now();
     // A read in WAL mode takes no lock: idle polls never queue for the write lock other processes need.
-    if (!statements.peek.get({ group: settings.group, topic, now })) return 0;
-    const { leased, deliveries } = db.transaction(() => {
+    if (this.handled.length === 0 && !statements.peek.get({ group: settings.group, topic, now })) return 0;
+    const { leased, deliveries } = this.commitHandled((acknowledged) => db.transaction(() => {
+      this.deleteHandled(acknowledged);
       const rows = statements.lease.all({ group: settings.group, topic, now, owner, until: now + settings.visibilityTimeoutMs, limit });
       rows.sort((a, b) => a.id - b.id);
       const ready: Delivery[] = [];
@@ -134,7 +144,7 @@ export class SqliteSubscription implements PubSubSubscription {
         ready.push({ id: row.id, messageId: row.message_id, attempts: row.attempts, message: toMessage(message) });
       }
       return { leased: rows.length, deliveries: ready };
-    }).immediate();
+    }).immediate());
     for (const delivery of deliveries) this.start(delivery);
     return leased;
   }
@@ -151,23 +161,36 @@ export class SqliteSubscription implements PubSubSubscription {
   }
 
   /**
-   * Queues the delivery's deletion; the deliveries handled in one turn of the event loop are deleted in
-   * one transaction (one commit instead of one each). Until then the delivery stays leased to this
-   * subscription, so no one fetches it again meanwhile.
+   * Queues the delivery's deletion for the loop's next transaction (the handler's settling wakes the
+   * loop). Until then the delivery stays leased to this subscription, so no one fetches it again meanwhile.
    */
   private acknowledge(delivery: Delivery): void {
-    this.handled.add(delivery);
+    this.handled.push(delivery);
   }
 
-  private deleteHandled(batch: readonly Delivery[]): void {
-    const { db, statements } = this.context;
-    // If this fails the leases run out and the messages come again: at-least-once, never lost.
-    this.guard('acknowledge messages', () => db.transaction(() => {
-      for (const delivery of batch) {
-        statements.deleteDelivery.run(delivery.id);
-        statements.deleteOrphanMessage.run({ messageId: delivery.messageId });
-      }
-    }).immediate());
+  /**
+   * Runs `transaction` with the handled deliveries taken out of the queue. If it fails they go back, for
+   * the next one (and if none succeeds, their leases run out and the messages come again: at-least-once,
+   * never lost).
+   */
+  private commitHandled<T>(transaction: (acknowledged: readonly Delivery[]) => T): T {
+    const acknowledged = this.handled;
+    this.handled = [];
+    try {
+      return transaction(acknowledged);
+    } catch (error) {
+      this.handled = acknowledged.concat(this.handled);
+      throw error;
+    }
+  }
+
+  /** Deletes handled deliveries, and their messages once no group needs them; inside a transaction. */
+  private deleteHandled(acknowledged: readonly Delivery[]): void {
+    const { statements } = this.context;
+    for (const delivery of acknowledged) {
+      statements.deleteDelivery.run(delivery.id);
+      statements.deleteOrphanMessage.run({ messageId: delivery.messageId });
+    }
   }
 
   private giveBack(delivery: Delivery): void {

@@ -6,7 +6,8 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { ComponentRegistry, type PubSubMessage } from '@outrigger/components-api';
 import { runPubSubConformance } from '@outrigger/components-api/conformance';
-import { delay, waitFor } from '@outrigger/kit';
+import { Writable } from 'node:stream';
+import { createLogger, delay, waitFor } from '@outrigger/kit';
 import { registerEmbeddedComponents, SqlitePubSub } from './index.js';
 import { testContext } from './testing/context.js';
 
@@ -110,6 +111,35 @@ describe('pubsub.sqlite', () => {
     await pubsub.publish({ topic: 't', data: bytes('later') });
     assert.deepEqual(rows(file), { messages: 1, deliveries: 1 });
     await pubsub.close();
+  });
+
+  it('keeps an acknowledgement whose commit cannot get the write lock and commits it later, without a second delivery', async () => {
+    const file = join(dir, 'ack-locked.db');
+    const warnings: string[] = [];
+    const logger = createLogger({ scope: 'test', level: 'warn', json: true, destination: new Writable({ write(chunk: Buffer, _encoding, done) { warnings.push(chunk.toString()); done(); } }) });
+    const pubsub = new SqlitePubSub();
+    // A lease shorter than the lock is held: an acknowledgement that were dropped would show as a second delivery.
+    await pubsub.init({ ...testContext({ connectionString: file, consumerID: 'g', busyTimeout: '20ms', pollInterval: '10ms', visibilityTimeout: '100ms' }), logger });
+    const holder = new Database(file);
+    const got: string[] = [];
+    await pubsub.subscribe({ topic: 't' }, async (message) => {
+      got.push(text(message));
+      // Another process takes the write lock before the delivery can be acknowledged.
+      if (got.length === 1) holder.exec('BEGIN IMMEDIATE');
+    });
+    try {
+      await pubsub.publish({ topic: 't', data: bytes('once') });
+      await waitFor('an acknowledgement to fail on the lock', () => warnings.some((line) => /locked|busy/i.test(line)));
+      const failedAt = warnings.length;
+      await waitFor('the acknowledgement to fail again, past the lease', () => warnings.length >= failedAt + 10);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    await waitFor('the acknowledgement to commit', () => rows(file).messages === 0);
+    await pubsub.close();
+    assert.deepEqual(got, ['once'], 'delivered once');
+    assert.deepEqual(rows(file), { messages: 0, deliveries: 0 });
   });
 
   it('keeps one message row for all groups and deletes it after the last group acknowledges', async () => {
