@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { STATUS_CODES } from 'node:http';
-import { Agent, request as httpRequest, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher, request } from 'undici';
 import {
   BindingInvokeError, metadataValue, parseBoolean,
   type BindingInvokeRequest, type BindingInvokeResponse, type ComponentContext, type MetadataField, type OutputBinding,
@@ -41,6 +41,8 @@ export class HttpBinding implements OutputBinding {
   private errorIfNot2XX = true;
   private securityHeader: [string, string] | undefined;
   private agent: Agent | undefined;
+  /** undici's `request`, loaded by init: a sidecar that has the embedded components but no HTTP binding never loads undici. */
+  private send: typeof request | undefined;
 
   async init(context: ComponentContext): Promise<void> {
     const { metadata } = context;
@@ -60,7 +62,9 @@ export class HttpBinding implements OutputBinding {
     const tokenHeader = metadataValue(metadata, 'securityTokenHeader');
     if (token && tokenHeader) this.securityHeader = [tokenHeader, token];
     const [ca, cert, key] = await Promise.all(['MTLSRootCA', 'MTLSClientCert', 'MTLSClientKey'].map((name) => pem(metadataValue(metadata, name))));
-    this.agent = new Agent({ connect: { ...(ca ? { ca } : {}), ...(cert && key ? { cert, key } : {}) } });
+    const undici = await import('undici');
+    this.send = undici.request;
+    this.agent = new undici.Agent({ connect: { ...(ca ? { ca } : {}), ...(cert && key ? { cert, key } : {}) } });
   }
 
   async close(): Promise<void> {
@@ -84,7 +88,8 @@ export class HttpBinding implements OutputBinding {
     let response: Dispatcher.ResponseData;
     let body: Buffer;
     try {
-      response = await httpRequest(url, {
+      if (!this.send) throw new Error('the binding is not initialised');
+      response = await this.send(url, {
         method: method as Dispatcher.HttpMethod, headers: this.headers(metadata, hasBody), body: hasBody ? request.data : null,
         dispatcher: this.agent, ...(signal ? { signal } : {}),
       });

@@ -1,4 +1,5 @@
-import type { Agent, Dispatcher, request } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+import { loadUndiciAgent } from './undici-core.js';
 
 /**
  * An undici Agent made on its first request. Importing undici takes about a tenth of a second, and the
@@ -36,13 +37,15 @@ export class LazyAgent {
   }
 
   private load(): Promise<Agent> {
-    this.loading ??= import('undici').then(({ Agent: AgentClass }) => (this.agent = new AgentClass(this.options)));
+    this.loading ??= loadUndiciAgent().then((AgentClass) => (this.agent = new AgentClass(this.options)));
     return this.loading;
   }
 }
 
-/** undici's one-off `request`, imported on first use as above (app probes). */
-export async function undiciRequest(...args: Parameters<typeof request>): ReturnType<typeof request> {
-  const undici = await import('undici');
-  return undici.request(...args);
+/** The agent of the sidecar's app probes (health, readiness, busy): made on the first probe, with undici's defaults. */
+const probeAgent = new LazyAgent({});
+
+/** One GET of an app probe. */
+export function probeRequest(url: URL, options: { headers: Record<string, string>; signal: AbortSignal | undefined }): Promise<Dispatcher.ResponseData<null>> {
+  return probeAgent.request({ origin: url.origin, path: `${url.pathname}${url.search}`, method: 'GET', headers: options.headers, signal: options.signal ?? null });
 }

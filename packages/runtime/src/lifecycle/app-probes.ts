@@ -1,4 +1,4 @@
-import { undiciRequest } from '../app-channel/lazy-agent.js';
+import { probeRequest } from '../app-channel/lazy-agent.js';
 
 /** Where the app listens, for probes that go around the app channel. */
 export interface AppAddress {
@@ -17,7 +17,7 @@ function headers(address: AppAddress): Record<string, string> {
 
 /** `GET <path>` answered 2xx: the app health check and the readiness path. */
 export async function probeHttpPath(address: AppAddress, path: string, signal: AbortSignal): Promise<boolean> {
-  const response = await undiciRequest(`${origin(address)}${path}`, { method: 'GET', headers: headers(address), signal });
+  const response = await probeRequest(new URL(path, origin(address)), { headers: headers(address), signal });
   await response.body.dump();
   return response.statusCode >= 200 && response.statusCode <= 299;
 }
@@ -29,7 +29,7 @@ export async function probeHttpPath(address: AppAddress, path: string, signal: A
  */
 export async function probeBusy(address: AppAddress, path: string, signal: AbortSignal): Promise<boolean> {
   try {
-    const response = await undiciRequest(`${origin(address)}${path}`, { method: 'GET', headers: headers(address), signal });
+    const response = await probeRequest(new URL(path, origin(address)), { headers: headers(address), signal });
     const text = await response.body.text();
     if (response.statusCode < 200 || response.statusCode > 299) return true;
     const parsed = JSON.parse(text) as { busy?: unknown };
