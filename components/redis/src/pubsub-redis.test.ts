@@ -110,6 +110,32 @@ if (unavailable) {
       await waitFor('the acknowledgement', async () => (await raw.xpending(topic, group) as [number])[0] === 0);
     });
 
+    it('acknowledges the messages its handlers finish in one turn with one XACK', async () => {
+      const topic = `${RUN}-acks`;
+      const group = `${RUN}-acks-g`;
+      const publisher = await make({ consumerID: `${RUN}-acks-p` });
+      for (let index = 0; index < 10; index++) await publisher.publish({ topic, data: bytes(`m${index}`) });
+      const monitor = await rawClient().monitor();
+      const xacks: string[][] = [];
+      monitor.on('monitor', (_time: string, args: string[]) => {
+        if (String(args[0]).toLowerCase() === 'xack' && args[1] === topic) xacks.push(args.slice(3));
+      });
+      let release = (): void => undefined;
+      const held = new Promise<void>((resolve) => { release = resolve; });
+      let started = 0;
+      await (await make({ consumerID: group, concurrency: '10' })).subscribe({ topic }, async () => { started += 1; await held; });
+      try {
+        await waitFor('ten handlers running', () => started === 10);
+        release();
+        await waitFor('every message acknowledged', async () => (await raw.xpending(topic, group) as [number])[0] === 0);
+        await waitFor('the monitor to show the acknowledgements', () => xacks.flat().length === 10);
+      } finally {
+        release();
+        monitor.disconnect();
+      }
+      assert.equal(xacks.length, 1, `one XACK for the ten, got ${JSON.stringify(xacks)}`);
+    });
+
     it('closes an idle subscription at once, not after the blocking read\'s readTimeout', async () => {
       const instance = await open({ consumerID: `${RUN}-idle`, readTimeout: '10s' });
       const subscription = await instance.subscribe({ topic: `${RUN}-idle` }, async () => undefined);

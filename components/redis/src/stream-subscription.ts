@@ -29,7 +29,9 @@ const RETRY_MAX_MS = 2000;
  *
  * - New entries come from a blocking XREADGROUP that asks for no more entries than there are free
  *   handler slots, so nothing waits in a local buffer where no other consumer could take it.
- * - An acknowledged message is XACKed. A rejected one is given back: its idle time is set to
+ * - An acknowledged message is XACKed; the messages handled in one turn of the event loop go in one
+ *   XACK, so their slots come free together and the next read fetches for all of them. A rejected one
+ *   is given back: its idle time is set to
  *   `processingTimeout`, so the next reclaim pass (of any consumer of the group) delivers it again.
  * - Every `redeliverInterval`, entries pending longer than `processingTimeout` are claimed
  *   (XAUTOCLAIM), which is how the messages of a consumer that died are taken over.
@@ -49,6 +51,8 @@ export class StreamSubscription implements PubSubSubscription {
   private readerId: number | undefined;
   private closing: Promise<void> | undefined;
   private failing = false;
+  /** Ids handled this turn, acknowledged together at its end (see {@link acknowledge}). */
+  private acks: { readonly ids: string[]; readonly sent: Promise<void> } | undefined;
 
   constructor(private readonly context: StreamSubscriptionContext) {
     const { redeliverIntervalMs, processingTimeoutMs } = context.settings;
@@ -167,13 +171,30 @@ export class StreamSubscription implements PubSubSubscription {
     this.running.set(id, task);
   }
 
-  private async acknowledge(id: string): Promise<void> {
+  /**
+   * Acknowledges the entry with the others handled in this turn of the event loop, in one XACK sent at
+   * the end of the turn; settles once Redis answered it.
+   */
+  private acknowledge(id: string): Promise<void> {
+    if (!this.acks) {
+      const ids: string[] = [];
+      const sent = new Promise<void>((resolve) => setImmediate(() => {
+        this.acks = undefined;
+        void this.sendAcks(ids).then(resolve);
+      }));
+      this.acks = { ids, sent };
+    }
+    this.acks.ids.push(id);
+    return this.acks.sent;
+  }
+
+  private async sendAcks(ids: readonly string[]): Promise<void> {
     const { main, settings, topic } = this.context;
     try {
-      await main.xack(topic, settings.consumerID, id);
+      await main.xack(topic, settings.consumerID, ...ids);
     } catch (error) {
-      // Still pending: it will be delivered again after processingTimeout (at least once).
-      this.context.logger.warn(`redis streams: could not acknowledge message ${id} on ${topic}: ${errorMessage(error)}; it will be redelivered`);
+      // Still pending: they will be delivered again after processingTimeout (at least once).
+      this.context.logger.warn(`redis streams: could not acknowledge ${ids.length === 1 ? `message ${ids[0]}` : `${ids.length} messages`} on ${topic}: ${errorMessage(error)}; they will be redelivered`);
     }
   }
 
