@@ -1,13 +1,15 @@
 // An app that fails a call from another sidecar: it breaks off its answer before the end, or it cannot be
 // reached. The caller gets daprd's 500 ERR_DIRECT_INVOKE naming the app ("error invoking app channel"),
 // on the framed path between the sidecars and on the HTTP/1.1 one a streamed body takes, and the call is
-// not sent again.
+// not sent again. Through the gRPC API (InvokeService) the same error comes as daprd raises it: INTERNAL,
+// not the UNKNOWN an app's own 500 answer maps to.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
+import { daprGrpcClient, statusOfConnectError, waitForGrpcApi } from '../harness/grpc.js';
 import { call, errorOf } from '../harness/http.js';
 import { freePort } from '../harness/processes.js';
 import { startRun, tempDir, type SidecarHandle } from '../harness/sidecars.js';
@@ -42,6 +44,7 @@ describe('an app that fails a call from another sidecar', () => {
       startRun({ appId: 'failcallee', resourcesPath: resources, home, appPort, waitForApp: true, extraFlags: ['--max-body-size', '16Mi'] }),
       startRun({ appId: 'failcaller', resourcesPath: resources, home, extraFlags: ['--max-body-size', '16Mi'] }),
     ]);
+    await waitForGrpcApi(caller);
   });
 
   after(async () => {
@@ -51,10 +54,30 @@ describe('an app that fails a call from another sidecar', () => {
     dir.cleanup();
   });
 
+  const channelFailureMessage = /^failed to invoke, id: failcallee, err: error invoking app channel: /;
+
   const assertChannelFailure = (response: Awaited<ReturnType<typeof call>>) => {
     assert.equal(response.status, 500, response.text);
     assert.equal(errorOf(response).errorCode, 'ERR_DIRECT_INVOKE');
-    assert.match(errorOf(response).message, /^failed to invoke, id: failcallee, err: error invoking app channel: /);
+    assert.match(errorOf(response).message, channelFailureMessage);
+    // The marker the callee's sidecar puts on its own errors stops at the caller's sidecar.
+    assert.equal(response.headers.get('outrigger-sidecar-error'), null);
+  };
+
+  /** InvokeService to the callee's `method` (verb 3: POST), through the caller's gRPC API; resolves with the failure. */
+  const grpcFailure = async (method: string) => {
+    try {
+      await daprGrpcClient(caller.grpcPort).invokeService({ id: 'failcallee', message: { method, data: { value: new TextEncoder().encode('x') }, contentType: 'text/plain', httpExtension: { verb: 3 } } });
+    } catch (error) {
+      return statusOfConnectError(error);
+    }
+    throw new Error('the call succeeded');
+  };
+
+  const assertGrpcChannelFailure = (status: Awaited<ReturnType<typeof grpcFailure>>) => {
+    assert.equal(status.code, 13, `INTERNAL, as daprd; got ${status.code}: ${status.message}`);
+    assert.match(status.headerMessage ?? status.message, channelFailureMessage);
+    assert.equal(status.errorInfo?.reason, 'ERR_DIRECT_INVOKE');
   };
 
   it('answers a small call the app broke off with ERR_DIRECT_INVOKE, sent once, and the next call works', async () => {
@@ -73,9 +96,16 @@ describe('an app that fails a call from another sidecar', () => {
     assert.equal(callsToBreak - before, 1, 'the app got the call once');
   });
 
+  it('fails an InvokeService call the app broke off with INTERNAL and daprd\'s message', async () => {
+    const before = callsToBreak;
+    assertGrpcChannelFailure(await grpcFailure('break'));
+    assert.equal(callsToBreak - before, 1, 'the app got the call once');
+  });
+
   it('answers ERR_DIRECT_INVOKE when the app cannot be reached', async () => {
     appServer.closeAllConnections();
     await new Promise<void>((resolve) => appServer.close(() => resolve()));
     assertChannelFailure(await call('POST', `${caller.baseUrl}/v1.0/invoke/failcallee/method/ok`, 'x', { 'content-type': 'text/plain' }));
+    assertGrpcChannelFailure(await grpcFailure('ok'));
   });
 });

@@ -6,6 +6,7 @@ import { callerHeaders, type InvokeService } from '../blocks/invoke/invoke-servi
 import { sendError } from '../api/http/http-io.js';
 import { GrpcCode, writeGrpcStatus } from '../api/grpc/grpc-status.js';
 import { FramedServerSession, type FramedCallObserver } from './framed/framed-server-session.js';
+import { sidecarErrorHeader } from './sidecar-error.js';
 
 /** Passes a proxied gRPC call (arriving over h2c from another sidecar) on to this sidecar's app. */
 export type ProxiedCallHandler = (req: Http2ServerRequest, res: Http2ServerResponse) => void;
@@ -124,7 +125,9 @@ export class InternalServer {
     this.invoke.invokeLocal(req, res, req.url ?? '/', caller, namespace).catch((error: unknown) => {
       if (!isDaprError(error)) this.logger.warn(`internal invocation from ${caller} failed: ${errorMessage(error)}`);
       if (!req.complete) req.resume();
-      sendError(res, this.invoke.channelFailure(error));
+      const failure = this.invoke.channelFailure(error);
+      if (!res.headersSent) res.setHeader(sidecarErrorHeader, failure.kind);
+      sendError(res, failure);
     });
   }
 }

@@ -6,6 +6,7 @@ import type { HandlerContext } from '@connectrpc/connect';
 import { daprError } from '@outrigger/kit';
 import type { BufferedInvokeResponse, InvokeService } from '../../blocks/invoke/invoke-service.js';
 import { sidecarOnlyHeaders } from '../../blocks/invoke/invoke-service.js';
+import { sidecarErrorOf } from '../../internal/sidecar-error.js';
 import { HTTPExtension_Verb } from './dapr-protos.js';
 import type { DaprMethods } from './dapr-service.js';
 import { connectErrorWithInfo, errorInfoDomain } from './grpc-errors.js';
@@ -80,6 +81,9 @@ export function invokeMethods(invoke: InvokeService): DaprMethods {
       const answer = await invoke.call(request.id, {
         verb: HTTPExtension_Verb[extension.verb], path: method, query: extension.querystring || undefined, headers, body: data?.value ?? new Uint8Array(),
       });
+      // The called app's sidecar failed the call itself (the app unreachable, the call refused): its error, as daprd raises it.
+      const sidecarFailure = answer.sidecarError === undefined ? undefined : sidecarErrorOf(answer.sidecarError, answer.status, answer.body);
+      if (sidecarFailure) throw sidecarFailure;
       setAnswerHeaders(context.responseHeader, answer);
       const code = grpcCodeOfHttpStatus(answer.status);
       if (code !== 0) {

@@ -7,7 +7,8 @@ import { forwardToApp } from '../../app-channel/forward-to-app.js';
 import { LazyAgent } from '../../app-channel/lazy-agent.js';
 import { relayAnswer, smallOrStreamedBody, StreamTooLargeError } from '../../app-channel/http-forwarder.js';
 import { forwardableHeaders } from '../../app-channel/proxy-headers.js';
-import { FramedClient, FramedUnsupportedError, type FramedAnswer, type FramedRequest } from '../../internal/framed/framed-client.js';
+import { FramedClient, FramedUnsupportedError, type FramedRequest } from '../../internal/framed/framed-client.js';
+import { takeSidecarError, type HopAnswer } from '../../internal/sidecar-error.js';
 import type { LocalRegistry } from '../../nameresolution/local-registry.js';
 import { FailedAnswerError } from '../../resiliency/errors.js';
 import { readReplayable, type ReplayableBody } from '../../resiliency/replayable-body.js';
@@ -46,12 +47,11 @@ export interface BufferedInvokeRequest {
   readonly body: Uint8Array;
 }
 
-/** The app's answer, read whole. */
-export interface BufferedInvokeResponse {
-  readonly status: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly body: Buffer;
-}
+/**
+ * The app's answer, read whole. `sidecarError`: the called app's sidecar answered with an error of its
+ * own, of this kind (internal/sidecar-error.ts), rather than passing on the app's answer.
+ */
+export type BufferedInvokeResponse = HopAnswer<Buffer>;
 
 /** Headers that stop at the sidecar: the API token and the routing header. */
 export const sidecarOnlyHeaders = ['dapr-api-token', 'dapr-app-id'] as const;
@@ -63,11 +63,7 @@ export const callerHeaders = { appId: 'dapr-caller-app-id', namespace: 'dapr-cal
 const inboundDroppedHeaders = [...sidecarOnlyHeaders, callerHeaders.appId, callerHeaders.namespace];
 
 /** The other sidecar's answer; the body is whole when it came in one frame. */
-interface SidecarAnswer {
-  readonly status: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly body: Buffer | Readable;
-}
+type SidecarAnswer = HopAnswer<Buffer | Readable>;
 
 /**
  * Service invocation: a call for this app goes straight to the app channel; a call for another app
@@ -211,7 +207,7 @@ export class InvokeService {
     try {
       return await runner.run(async ({ signal }) => {
         const answer = await this.send(this.chooseSidecar(appId, namespace, target), request.verb, pathAndQuery, headers, body, signal);
-        const response = { status: answer.status, headers: answer.headers, body: await wholeBody(answer.body) };
+        const response: BufferedInvokeResponse = { status: answer.status, headers: answer.headers, body: await wholeBody(answer.body), sidecarError: answer.sidecarError };
         if (answersCanFail && answer.status >= 400) throw new FailedAnswerError(response, { http: answer.status }, `the app answered ${answer.status}`);
         return response;
       }, { retryable });
@@ -266,12 +262,12 @@ export class InvokeService {
    * @throws SidecarUnreachableError when the sidecar cannot be reached or the connection breaks before the answer
    */
   private async send(address: string, verb: string, pathAndQuery: string, headers: Record<string, string | string[]>, body: ReplayableBody,
-    signal: AbortSignal | undefined, caller?: CallerWatch): Promise<SidecarAnswer | FramedAnswer> {
+    signal: AbortSignal | undefined, caller?: CallerWatch): Promise<SidecarAnswer> {
     if (body.kind !== 'streaming' && this.framed.supports(address)) {
       const call = this.framed.start(address, { verb, pathAndQuery, headers, body: body.kind === 'buffered' ? body.bytes : undefined }, signal);
       caller?.onGone(call.cancel);
       try {
-        return await call.answer;
+        return takeSidecarError(await call.answer);
       } catch (error) {
         // A sidecar that answered the preface as HTTP took no call: the same attempt goes over HTTP/1.1.
         if (!(error instanceof FramedUnsupportedError)) throw new SidecarUnreachableError(error);
@@ -286,7 +282,7 @@ export class InvokeService {
     }).catch((error: unknown) => {
       throw new SidecarUnreachableError(error);
     });
-    return { status: answer.statusCode, headers: answer.headers as Record<string, string | string[] | undefined>, body: answer.body };
+    return takeSidecarError({ status: answer.statusCode, headers: answer.headers as Record<string, string | string[] | undefined>, body: answer.body });
   }
 
   /**

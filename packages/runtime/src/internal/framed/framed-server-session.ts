@@ -4,6 +4,7 @@ import { daprError, errorMessage, isDaprError, type DaprError, type Logger } fro
 import type { AppInvokeResponse } from '../../app-channel/app-channel.js';
 import { readWholeBody, smallDeclaredLength } from '../../app-channel/http-forwarder.js';
 import { forwardableHeaders } from '../../app-channel/proxy-headers.js';
+import { sidecarErrorHeader } from '../sidecar-error.js';
 import type { FramedRequest } from './framed-client.js';
 import { CoalescingWriter, decodeHeadAndBody, encodeFrame, endOfStream, FrameReader, FrameType, framedPreface, type Frame } from './frames.js';
 
@@ -145,7 +146,7 @@ export class FramedServerSession {
         if (!isDaprError(error)) this.logger.warn(`internal invocation from ${String(request.headers['dapr-caller-app-id'] ?? '')} failed: ${errorMessage(error)}`);
         const dapr = this.failure(error);
         const body = Buffer.from(JSON.stringify(dapr), 'utf8');
-        this.respond(stream, dapr.httpStatus, { 'content-type': 'application/json', 'content-length': String(body.length) }, body, true);
+        this.respond(stream, dapr.httpStatus, { 'content-type': 'application/json', 'content-length': String(body.length), [sidecarErrorHeader]: dapr.kind }, body, true);
         finished?.(dapr.httpStatus);
       });
   }
