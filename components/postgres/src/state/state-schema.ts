@@ -5,7 +5,17 @@ import { reason } from '../pool.js';
 /** The key of the migration level in the metadata table, as Dapr's v1 store names it. */
 const MIGRATIONS_KEY = 'migrations';
 const LOCK_KEY = 'lock';
-const UNIQUE_VIOLATION = '23505';
+/**
+ * What a CREATE TABLE IF NOT EXISTS can fail with when another connection creates the same table at
+ * the same moment: the existence check passed, then the catalog insert collides. PostgreSQL reports it
+ * as a unique violation on its catalog (23505), as the table's row type already existing (42710,
+ * duplicate_object), or as the table already existing (42P07).
+ */
+const CREATED_CONCURRENTLY = new Set(['23505', '42710', '42P07']);
+
+function createdConcurrently(error: unknown): boolean {
+  return CREATED_CONCURRENTLY.has(String((error as { code?: unknown }).code));
+}
 
 /**
  * Dapr's migrations of the v1 state table, in Dapr's order, so that a database prepared by either
@@ -15,7 +25,7 @@ const UNIQUE_VIOLATION = '23505';
  */
 const MIGRATIONS: readonly ((client: pg.PoolClient, table: string) => Promise<void>)[] = [
   async (client, table) => {
-    await ignoreUniqueViolation(client.query(`CREATE TABLE IF NOT EXISTS ${table} (
+    await ignoreConcurrentCreation(client.query(`CREATE TABLE IF NOT EXISTS ${table} (
       key text NOT NULL PRIMARY KEY,
       value jsonb NOT NULL,
       isbinary boolean NOT NULL,
@@ -30,8 +40,8 @@ const MIGRATIONS: readonly ((client: pg.PoolClient, table: string) => Promise<vo
 
 /**
  * Creates or upgrades the tables. Several sidecars may start at once: like Dapr, the metadata table
- * is created with IF NOT EXISTS (a concurrent creation can still fail with a unique violation, which
- * is retried), then a row lock on the `lock` row, held in a transaction, serialises the migrations.
+ * is created with IF NOT EXISTS (a concurrent creation can still fail, see CREATED_CONCURRENTLY, and is
+ * retried), then a row lock on the `lock` row, held in a transaction, serialises the migrations.
  */
 export async function migrate(pool: pg.Pool, table: string, metadataTable: string, logger: Logger): Promise<void> {
   for (let attempt = 0; ; attempt += 1) {
@@ -39,7 +49,7 @@ export async function migrate(pool: pg.Pool, table: string, metadataTable: strin
       await pool.query(`CREATE TABLE IF NOT EXISTS ${metadataTable} (key text NOT NULL PRIMARY KEY, value text NOT NULL)`);
       break;
     } catch (error) {
-      if ((error as { code?: string }).code !== UNIQUE_VIOLATION || attempt >= 2) throw new Error(`failed to create metadata table ${metadataTable}: ${reason(error)}`);
+      if (!createdConcurrently(error) || attempt >= 2) throw new Error(`failed to create metadata table ${metadataTable}: ${reason(error)}`);
     }
   }
   await pool.query(`INSERT INTO ${metadataTable} (key, value) VALUES ($1, 'lock') ON CONFLICT (key) DO NOTHING`, [LOCK_KEY]);
@@ -66,11 +76,11 @@ export async function migrate(pool: pg.Pool, table: string, metadataTable: strin
   }
 }
 
-async function ignoreUniqueViolation(query: Promise<unknown>): Promise<void> {
+async function ignoreConcurrentCreation(query: Promise<unknown>): Promise<void> {
   try {
     await query;
   } catch (error) {
-    if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+    if (!createdConcurrently(error)) throw error;
   }
 }
 
