@@ -24,5 +24,8 @@ if (selected.length === 0) {
   console.error('no test files found: run `npm run build` first');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=900000', ...selected], { stdio: 'inherit' });
+// --test-force-exit: a file whose tests have all finished ends even if something it opened is still
+// alive (a pool a failed test never closed). Without it that file's process, and with it the whole
+// run, waited for ever: a leak then shows as the failing test that caused it, not as a hung CI.
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=900000', '--test-force-exit', ...selected], { stdio: 'inherit' });
 process.exit(result.status ?? 1);
