@@ -3,12 +3,11 @@ import Database from 'better-sqlite3';
 import type {
   BulkPublisher, ComponentContext, MessageHandler, PublishRequest, PubSubFeature, PubSubSubscription, SubscribeRequest,
 } from '@outrigger/components-api';
-import type { Logger } from '@outrigger/kit';
+import { TurnBatch, type Logger } from '@outrigger/kit';
 import { checkTopic, copyMetadata, messageExpiry } from './pubsub-common.js';
 import { migratePubSub, preparePubSubStatements, type PubSubStatements } from './pubsub-sqlite-schema.js';
 import { parseSqlitePubSubSettings, type SqlitePubSubSettings } from './pubsub-sqlite-settings.js';
 import { SqliteSubscription } from './pubsub-sqlite-subscription.js';
-import { TurnBatch } from './turn-batch.js';
 
 interface Open {
   readonly db: Database.Database;

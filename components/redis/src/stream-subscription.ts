@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { MessageHandler, PubSubMessage, PubSubSubscription } from '@outrigger/components-api';
-import { delay, errorMessage, type Logger } from '@outrigger/kit';
+import { delay, errorMessage, TurnBatch, type Logger } from '@outrigger/kit';
 import { isUnknownCommand } from './connection.js';
 import type { RedisPubSubSettings } from './pubsub-settings.js';
 import { decodeEntry, type StreamEntry } from './stream-entry.js';
@@ -52,7 +52,11 @@ export class StreamSubscription implements PubSubSubscription {
   private closing: Promise<void> | undefined;
   private failing = false;
   /** Ids handled this turn, acknowledged together at its end (see {@link acknowledge}). */
-  private acks: { readonly ids: string[]; readonly sent: Promise<void> } | undefined;
+  private readonly acks = new TurnBatch<{ readonly id: string; readonly done: () => void }>((batch) => {
+    void this.sendAcks(batch.map((ack) => ack.id)).then(() => {
+      for (const ack of batch) ack.done();
+    });
+  });
 
   constructor(private readonly context: StreamSubscriptionContext) {
     const { redeliverIntervalMs, processingTimeoutMs } = context.settings;
@@ -176,16 +180,7 @@ export class StreamSubscription implements PubSubSubscription {
    * the end of the turn; settles once Redis answered it.
    */
   private acknowledge(id: string): Promise<void> {
-    if (!this.acks) {
-      const ids: string[] = [];
-      const sent = new Promise<void>((resolve) => setImmediate(() => {
-        this.acks = undefined;
-        void this.sendAcks(ids).then(resolve);
-      }));
-      this.acks = { ids, sent };
-    }
-    this.acks.ids.push(id);
-    return this.acks.sent;
+    return new Promise((done) => this.acks.add({ id, done }));
   }
 
   private async sendAcks(ids: readonly string[]): Promise<void> {

@@ -6,3 +6,4 @@ export * from './duration.js';
 export * from './wait.js';
 export * from './compose.js';
 export * from './errors-doc.js';
+export * from './turn-batch.js';

@@ -1,7 +1,8 @@
 /**
  * Items gathered during one turn of the event loop and handed to `commit` together once the turn's I/O
  * has been handled (setImmediate), or earlier through {@link flush}. `pubsub.sqlite` commits a turn's
- * publishes, and each subscription its acknowledgements, in one transaction instead of one per item.
+ * publishes in one transaction instead of one per item; `pubsub.redis` acknowledges a turn's messages in
+ * one XACK.
  */
 export class TurnBatch<T> {
   private items: T[] = [];
