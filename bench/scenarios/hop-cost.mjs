@@ -47,6 +47,8 @@ export async function hopCost(ctx) {
   };
   const measured = Object.fromEntries(Object.keys(chains).map((name) => [name, []]));
   const rounds = ctx.rounds ?? (ctx.quick ? 1 : 3);
+  // Every chain starts fresh each round: a warm-up first, so JIT compiling and the first connections are not measured.
+  const warmupSeconds = Math.max(1, Math.round(ctx.warmupSeconds));
   for (let round = 0; round < rounds; round++) {
     for (const [name, start] of Object.entries(chains)) {
       const app = await startApp(join(benchApps, 'echo-http.mjs'));
@@ -54,8 +56,7 @@ export async function hopCost(ctx) {
       try {
         ctx.log(`hop-cost: ${name}, round ${round + 1}`);
         const wrkOptions = { connections: 16, body: ctx.payload.toString('latin1'), headers: { 'content-type': 'application/octet-stream' }, workDir: ctx.workDir };
-        // Every chain starts fresh each round: a warm-up first, so JIT compiling and the first connections are not measured.
-        await wrk(chain.url, { ...wrkOptions, seconds: Math.max(1, Math.round(ctx.warmupSeconds)) });
+        await wrk(chain.url, { ...wrkOptions, seconds: warmupSeconds });
         const pids = [...chain.pids, app.child.pid];
         const before = pids.map(cpuSeconds);
         const machineBefore = machineCpu();
@@ -80,7 +81,7 @@ export async function hopCost(ctx) {
   return {
     sections: [{
       title: 'Hop cost: sidecars against nginx and bare Node proxies',
-      intro: `wrk -t1 -c16, 1 KB POST echoed by the app, ${ctx.seconds} s per run after a ${Math.max(1, Math.round(ctx.warmupSeconds))} s warm-up, ${rounds} rounds alternating the chains; medians. CPU is per 1,000 requests for each hop (A takes the request, B hands it to the app) and for the app; for nginx, its worker processes'. "Machine idle" is the share of all cores' time left idle while wrk ran (/proc/stat): a chain that leaves cores idle at 16 connections is held back by the time a request waits between processes, not by CPU.`,
+      intro: `wrk -t1 -c16, 1 KB POST echoed by the app, ${ctx.seconds} s per run after a ${warmupSeconds} s warm-up, ${rounds} rounds alternating the chains; medians. CPU is per 1,000 requests for each hop (A takes the request, B hands it to the app) and for the app; for nginx, its worker processes'. "Machine idle" is the share of all cores' time left idle while wrk ran (/proc/stat): a chain that leaves cores idle at 16 connections is held back by the time a request waits between processes, not by CPU.`,
       columns: ['chain', 'req/s', 'vs bare proxies', 'A CPU s per 1,000 req', 'B CPU s per 1,000 req', 'app CPU s per 1,000 req', 'machine idle', 'req/s of each round', 'B CPU of each round'],
       rows,
     }],
