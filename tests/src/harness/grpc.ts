@@ -99,6 +99,16 @@ export function decodeStatusDetails(bytes: Uint8Array): RichStatus {
   return { code, message, errorInfo };
 }
 
+/** Makes a call that must fail and reads its gRPC status with `read`; a call that succeeds fails the test. */
+export async function failureOf(call: () => Promise<unknown>, read: (error: unknown) => RichStatus): Promise<RichStatus> {
+  try {
+    await call();
+  } catch (error) {
+    return read(error);
+  }
+  throw new Error('the call succeeded');
+}
+
 /** The gRPC status of a failed call made by a Connect client (@dapr/dapr 3.18), from the raw trailer. */
 export function statusOfConnectError(error: unknown): RichStatus {
   if (!(error instanceof ConnectError)) throw new Error(`expected a ConnectError, got ${String(error)}`);

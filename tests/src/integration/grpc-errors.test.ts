@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { daprGrpcClient, grpcJsUnary, statusOfConnectError, statusOfGrpcJsError, waitForGrpcApi, type DaprMethodName, type RichStatus } from '../harness/grpc.js';
+import { daprGrpcClient, failureOf, grpcJsUnary, statusOfConnectError, statusOfGrpcJsError, waitForGrpcApi, type DaprMethodName } from '../harness/grpc.js';
 import { grpcSdks } from '../harness/grpc-sdks.js';
 import { writeFile } from '../harness/processes.js';
 import { inMemoryPubSubYaml, startRun, tempDir, type SidecarHandle } from '../harness/sidecars.js';
@@ -44,15 +44,6 @@ const cases: readonly ErrorCase[] = [
   { name: 'configuration store not found', method: 'getConfiguration', request: { storeName: 'nope' }, code: 3, reason: 'ERR_CONFIGURATION_STORE_NOT_FOUND', message: /configuration store nope not found/ },
   { name: 'output binding not found', method: 'invokeBinding', request: { name: 'nope', operation: 'create' }, code: 13, reason: 'ERR_INVOKE_OUTPUT_BINDING', message: /couldn't find output binding nope/ },
 ];
-
-async function failureOf(call: () => Promise<unknown>, read: (error: unknown) => RichStatus): Promise<RichStatus> {
-  try {
-    await call();
-  } catch (error) {
-    return read(error);
-  }
-  throw new Error('the call succeeded');
-}
 
 const transports = [
   {

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { daprGrpcClient, statusOfConnectError, waitForGrpcApi } from '../harness/grpc.js';
+import { daprGrpcClient, failureOf, statusOfConnectError, waitForGrpcApi, type RichStatus } from '../harness/grpc.js';
 import { call, errorOf } from '../harness/http.js';
 import { freePort } from '../harness/processes.js';
 import { startRun, tempDir, type SidecarHandle } from '../harness/sidecars.js';
@@ -65,16 +65,12 @@ describe('an app that fails a call from another sidecar', () => {
   };
 
   /** InvokeService to the callee's `method` (verb 3: POST), through the caller's gRPC API; resolves with the failure. */
-  const grpcFailure = async (method: string) => {
-    try {
-      await daprGrpcClient(caller.grpcPort).invokeService({ id: 'failcallee', message: { method, data: { value: new TextEncoder().encode('x') }, contentType: 'text/plain', httpExtension: { verb: 3 } } });
-    } catch (error) {
-      return statusOfConnectError(error);
-    }
-    throw new Error('the call succeeded');
-  };
+  const grpcFailure = (method: string) => failureOf(
+    () => daprGrpcClient(caller.grpcPort).invokeService({ id: 'failcallee', message: { method, data: { value: new TextEncoder().encode('x') }, contentType: 'text/plain', httpExtension: { verb: 3 } } }),
+    statusOfConnectError,
+  );
 
-  const assertGrpcChannelFailure = (status: Awaited<ReturnType<typeof grpcFailure>>) => {
+  const assertGrpcChannelFailure = (status: RichStatus) => {
     assert.equal(status.code, 13, `INTERNAL, as daprd; got ${status.code}: ${status.message}`);
     assert.match(status.headerMessage ?? status.message, channelFailureMessage);
     assert.equal(status.errorInfo?.reason, 'ERR_DIRECT_INVOKE');
