@@ -1,6 +1,6 @@
 // The benchmark suite's one command: `npm run bench` (full) or `npm run bench -- --quick` (smoke run of
-// a minute or two). Options: --quick, --only=invoke,state,pubsub,footprint,profile (or invoke-http, hop-cost, hop-latency, grpc-proxy-latency), --seconds=N,
-// --out=<dir>, --name=<file stem>, --note=<text>, --baseline=<another built checkout> (hop-cost, grpc-proxy-latency). Starts every process itself on free loopback ports
+// a minute or two). Options: --quick, --only=invoke,state,pubsub,footprint,profile (or invoke-http, hop-cost, hop-instructions, hop-latency, grpc-proxy-latency), --seconds=N,
+// --out=<dir>, --name=<file stem>, --note=<text>, --baseline=<another built checkout> (hop-cost, hop-instructions, grpc-proxy-latency). Starts every process itself on free loopback ports
 // and stops them by pid at the end, on error and on Ctrl-C. Writes bench/results/<date>.md and .json
 // (quick runs: <date>-quick.*).
 import { loadavg } from 'node:os';
@@ -15,12 +15,13 @@ import { pubsub } from './scenarios/pubsub.mjs';
 import { footprint } from './scenarios/footprint.mjs';
 import { profile } from './scenarios/profile.mjs';
 import { hopCost } from './scenarios/hop-cost.mjs';
+import { hopInstructions } from './scenarios/hop-instructions.mjs';
 import { hopLatency } from './scenarios/hop-latency.mjs';
 import { grpcProxyLatency } from './scenarios/grpc-proxy-latency.mjs';
 
 const scenarios = { invoke: invocation, state, pubsub, footprint, profile };
 /** Parts of a scenario that can be run alone with --only but are not in the default list. */
-const extraScenarios = { 'invoke-http': httpInvocation, 'hop-cost': hopCost, 'hop-latency': hopLatency, 'grpc-proxy-latency': grpcProxyLatency };
+const extraScenarios = { 'invoke-http': httpInvocation, 'hop-cost': hopCost, 'hop-instructions': hopInstructions, 'hop-latency': hopLatency, 'grpc-proxy-latency': grpcProxyLatency };
 
 const { values } = parseArgs({
   options: {

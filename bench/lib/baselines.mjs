@@ -13,14 +13,14 @@ const startMs = 10_000;
 // The baselines run with the node settings the sidecar runs with, so memory and CPU compare like for like.
 const nodeFlags = SIDECAR_NODE_FLAGS;
 
-/** Two bare Node proxies, A ─▶ B ─▶ app; `url(path)` is a URL on A. */
-export async function startNodeProxies(appPort) {
+/** Two bare Node proxies, A ─▶ B ─▶ app; `url(path)` is a URL on A. `prefix` runs each under another command (valgrind). */
+export async function startNodeProxies(appPort, { prefix, readyTimeoutMs = startMs } = {}) {
   const [portA, portB] = [await freePort(), await freePort()];
-  const proxy = (port, next) => new Child(process.execPath, [...nodeFlags, join(benchApps, 'bare-proxy.mjs'), String(port), next], { name: `bare proxy ${port}` });
+  const proxy = (port, next) => new Child(process.execPath, [...nodeFlags, join(benchApps, 'bare-proxy.mjs'), String(port), next], { name: `bare proxy ${port}`, prefix });
   const B = proxy(portB, `http://127.0.0.1:${appPort}`);
   const A = proxy(portA, `http://127.0.0.1:${portB}`);
   try {
-    await waitListening([A, B], startMs);
+    await waitListening([A, B], readyTimeoutMs);
   } catch (error) {
     await Promise.all([A.stop(), B.stop()]);
     throw error;

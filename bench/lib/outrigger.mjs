@@ -6,18 +6,18 @@ import { Child, cliBin, freePort, waitForStatus, waitListening, writeFile } from
 
 /**
  * Starts a sidecar and waits for `/v1.0/healthz/outbound` (or `/v1.0/healthz` with `waitForApp`).
- * `cli` is the bin to run (another checkout's, for a before/after). The sidecar gets the node flags `outrigger run` and the bin give it; `nodeArgs` go after them (e.g. --cpu-prof). Returns ports, the child and its launch-to-ready time.
+ * `cli` is the bin to run (another checkout's, for a before/after). The sidecar gets the node flags `outrigger run` and the bin give it; `nodeArgs` go after them (e.g. --cpu-prof); `prefix` runs it under another command (valgrind). Returns ports, the child and its launch-to-ready time.
  */
-export async function startSidecar({ appId, home, resourcesPath, appPort, nodeArgs = [], extraFlags = [], waitForApp = false, env = {}, pollMs = 20, cli = cliBin }) {
+export async function startSidecar({ appId, home, resourcesPath, appPort, nodeArgs = [], extraFlags = [], waitForApp = false, env = {}, pollMs = 20, cli = cliBin, prefix, readyTimeoutMs = 60_000 }) {
   for (let attempt = 1; ; attempt++) {
     const [httpPort, grpcPort, internalPort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const args = [...SIDECAR_NODE_FLAGS, ...nodeArgs, cli, 'sidecar', '--app-id', appId, '--dapr-http-port', String(httpPort), '--dapr-grpc-port', String(grpcPort),
       '--dapr-internal-grpc-port', String(internalPort), '--metrics-port', String(metricsPort), '--dapr-listen-addresses', '127.0.0.1', '--log-level', 'warn',
       ...(resourcesPath ? ['--resources-path', resourcesPath] : []), ...(appPort ? ['--app-port', String(appPort)] : []), ...extraFlags];
-    const child = new Child(process.execPath, args, { name: `sidecar ${appId}`, env: { ...process.env, OUTRIGGER_HOME: home, ...env } });
+    const child = new Child(process.execPath, args, { name: `sidecar ${appId}`, env: { ...process.env, OUTRIGGER_HOME: home, ...env }, prefix });
     const baseUrl = `http://127.0.0.1:${httpPort}`;
     try {
-      await waitForStatus(`${baseUrl}/v1.0/healthz${waitForApp ? '' : '/outbound'}`, 204, child, 60_000, pollMs);
+      await waitForStatus(`${baseUrl}/v1.0/healthz${waitForApp ? '' : '/outbound'}`, 204, child, readyTimeoutMs, pollMs);
     } catch (error) {
       await child.stop();
       if (attempt < 3 && /EADDRINUSE/.test(child.output)) continue;

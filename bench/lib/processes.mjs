@@ -38,13 +38,18 @@ export function writeFile(path, text) {
   return path;
 }
 
-/** A child process with its output kept (the last 64 KB) for failure messages. */
+/**
+ * A child process with its output kept (the last 64 KB) for failure messages. `options.prefix` runs the
+ * command under another one (e.g. valgrind and its options): the child's pid is then the wrapper's,
+ * which for valgrind is the measured process itself.
+ */
 export class Child {
   constructor(command, args, options = {}) {
     if (live.size >= MAX_CHILDREN) throw new Error(`refusing to start more than ${MAX_CHILDREN} processes`);
     this.name = options.name ?? command;
     this.startedAt = process.hrtime.bigint();
-    this.process = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [launcher, ...launcherArgs] = options.prefix ?? [];
+    this.process = spawn(launcher ?? command, launcher ? [...launcherArgs, command, ...args] : args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     this.output = '';
     const keep = (chunk) => { this.output = (this.output + chunk.toString()).slice(-65_536); };
     this.process.stdout.on('data', keep);

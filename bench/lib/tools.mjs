@@ -89,15 +89,16 @@ export async function wrk(url, { connections, seconds, body, headers = {}, metho
 }
 
 /**
- * hey at a fixed total rate: `connections` workers, each at rate/connections requests/s, for `seconds`.
+ * hey at a fixed total rate: `connections` workers, each at rate/connections requests/s, for `seconds`;
+ * or, given `requests` instead, that many requests as fast as the workers go (rate unlimited unless set).
  * Returns every request's latency (ms, 0.1 ms resolution as hey prints it).
  */
-export async function hey(url, { connections, rate, seconds, bodyFile, contentType = 'application/octet-stream', method = bodyFile ? 'POST' : 'GET', headers = {} }) {
-  const args = ['-z', `${seconds}s`, '-c', String(connections), '-q', String(rate / connections), '-m', method, '-o', 'csv', '-T', contentType];
+export async function hey(url, { connections, rate, seconds, requests, bodyFile, contentType = 'application/octet-stream', method = bodyFile ? 'POST' : 'GET', headers = {}, timeoutMs = ((seconds ?? 0) + 30) * 1_000 }) {
+  const args = [...(requests ? ['-n', String(requests)] : ['-z', `${seconds}s`]), '-c', String(connections), ...(rate ? ['-q', String(rate / connections)] : []), '-m', method, '-o', 'csv', '-T', contentType];
   if (bodyFile) args.push('-D', bodyFile);
   for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
   args.push(url);
-  const text = await runTool('hey', args, (seconds + 30) * 1_000);
+  const text = await runTool('hey', args, timeoutMs);
   return parseHeyCsv(text);
 }
 
@@ -117,11 +118,13 @@ export async function redisBenchmark({ requests, clients, size, port = 6379 }) {
 
 /**
  * An nginx config of proxy hops with upstream keep-alive, `workers` worker processes, its pid, logs and
- * temp files under `dir`; `hops` are { listen, upstream } port pairs on loopback.
+ * temp files under `dir`; `hops` are { listen, upstream } port pairs on loopback. `workers` 0 runs
+ * without a master: the one process started serves the requests (so valgrind, which cannot be reached
+ * in a forked worker, measures the proxying process).
  */
 function nginxConfig(dir, workers, hops) {
   return writeFile(join(dir, 'nginx.conf'), `
-worker_processes ${workers};
+${workers === 0 ? 'master_process off;' : `worker_processes ${workers};`}
 daemon off;
 pid ${join(dir, 'nginx.pid')};
 error_log ${join(dir, 'nginx-error.log')} warn;
@@ -155,9 +158,10 @@ export async function startNginxTwoHops({ appPort, frontPort, middlePort, workDi
 /**
  * One nginx proxy hop with a single worker process, `listenPort` → `upstreamPort` with upstream
  * keep-alive: two of them make two hops in two processes, as two sidecars are. Returns the nginx child.
+ * `prefix` (valgrind) runs it without a master, so the child is the process that proxies.
  */
-export function startNginxHop({ listenPort, upstreamPort, workDir }) {
+export function startNginxHop({ listenPort, upstreamPort, workDir, prefix }) {
   const dir = join(workDir, `nginx-hop-${listenPort}`);
-  const config = nginxConfig(dir, 1, [{ listen: listenPort, upstream: upstreamPort }]);
-  return new Child(toolPath('nginx'), ['-c', config, '-e', join(dir, 'nginx-error.log')], { name: `nginx hop ${listenPort}` });
+  const config = nginxConfig(dir, prefix ? 0 : 1, [{ listen: listenPort, upstream: upstreamPort }]);
+  return new Child(toolPath('nginx'), ['-c', config, '-e', join(dir, 'nginx-error.log')], { name: `nginx hop ${listenPort}`, prefix });
 }

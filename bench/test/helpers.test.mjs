@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { closedLoop, constantRate, overheadRatio, percentile, perRoundRatios, ratio, spread, summarize } from '../lib/stats.mjs';
 import { parseHeyCsv, parseWrk } from '../lib/tools.mjs';
+import { partInstructions } from '../lib/callgrind.mjs';
 import { spawn } from 'node:child_process';
 import { childPids, machineCpu } from '../lib/processes.mjs';
 import { rangeText, renderMarkdown, times } from '../lib/report.mjs';
@@ -123,6 +124,11 @@ Requests/sec:   2260.40
     const { latencies, errors } = parseHeyCsv('response-time,DNS+dialup,DNS,Request-write,Response-delay,Response-read,status-code,offset\n0.0012,0,0,0,0,0,200,0.1\n0.0030,0,0,0,0,0,500,0.2\n');
     assert.deepEqual(latencies, [1.2]);
     assert.equal(errors, 1);
+  });
+  it('reads the instructions of a callgrind dump from its summary line, not the totals of the run', () => {
+    const dump = 'version: 1\ncreator: callgrind-3.19.0\npart: 2\nevents: Ir\nsummary: 40101329\n\nfn=(1) main\n0 5\ntotals: 80194677\n';
+    assert.equal(partInstructions(dump), 40_101_329);
+    assert.throws(() => partInstructions('totals: 5\n'), /summary/);
   });
 });
 

@@ -1,0 +1,117 @@
+// Instructions per request in each hop of the two-hop chain (run alone: --only=hop-instructions): nginx
+// (one single-worker process per hop), two bare Node proxies, two sidecars, two sidecars with metrics
+// off, and with --baseline another build's sidecars. Both hops run under valgrind's callgrind (the app
+// and the load tool do not); a warm-up, then hey sends a fixed number of 1 KB POSTs at 16 connections
+// while the hops count, then the chain idles as long as the load took while they count again. The
+// count is about 50 times slower than the hop runs natively, so work done per second (timers, metrics
+// sampling) weighs 50 times more per request than it does natively: "less idle" takes out what the
+// same stretch of idling costs. Unlike CPU seconds on this VM, a count repeats within about 1%, so a
+// change of a few percent in the hot path shows in one run.
+import { join } from 'node:path';
+import { startNodeProxies } from '../lib/baselines.mjs';
+import { callgrindAvailable, callgrindPrefix, dumpInstructions, setCounting } from '../lib/callgrind.mjs';
+import { benchApps, freePort, mkdirp, sleep, waitForStatus } from '../lib/processes.mjs';
+import { startApp, startSidecar } from '../lib/outrigger.mjs';
+import { median } from '../lib/stats.mjs';
+import { hey, startNginxHop } from '../lib/tools.mjs';
+
+/** Under callgrind a sidecar takes 20–40 s to start, a bare proxy several. */
+const readyTimeoutMs = 180_000;
+
+async function sidecarChain(ctx, prefix, appPort, tag, extraFlags = [], cli) {
+  const common = { home: ctx.home, resourcesPath: ctx.emptyResources, extraFlags, cli, prefix, readyTimeoutMs, pollMs: 250 };
+  const B = await startSidecar({ ...common, appId: `count-b-${tag}`, appPort, waitForApp: true });
+  const A = await startSidecar({ ...common, appId: `count-a-${tag}` }).catch(async (error) => { await B.stop(); throw error; });
+  return { url: `${A.baseUrl}/v1.0/invoke/count-b-${tag}/method/echo`, pids: [A.child.pid, B.child.pid], stop: () => Promise.all([A.stop(30_000), B.stop(30_000)]) };
+}
+
+async function nginxChain(ctx, prefix, appPort) {
+  const [portA, portB] = [await freePort(), await freePort()];
+  const B = startNginxHop({ listenPort: portB, upstreamPort: appPort, workDir: ctx.workDir, prefix });
+  const A = startNginxHop({ listenPort: portA, upstreamPort: portB, workDir: ctx.workDir, prefix });
+  const stop = () => Promise.all([A.stop(30_000), B.stop(30_000)]);
+  const url = `http://127.0.0.1:${portA}/echo`;
+  try {
+    await waitForStatus(url, 200, A, readyTimeoutMs, 250);
+    // Under a prefix nginx runs without a master: each child is the process that proxies.
+    return { url, pids: [A.pid, B.pid], stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Sends `requests` 1 KB POSTs at 16 connections; fails on any answer but 200. Returns the seconds it took. */
+async function send(ctx, url, requests) {
+  const started = process.hrtime.bigint();
+  const load = await hey(url, { connections: 16, requests, bodyFile: ctx.payloadFile, timeoutMs: 30 * 60_000 });
+  if (load.errors > 0) throw new Error(`${load.errors} of ${requests} requests failed on ${url}`);
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+async function countChain(ctx, start, { warmup, requests }) {
+  const dir = mkdirp(join(ctx.workDir, `callgrind-${Date.now()}`));
+  const app = await startApp(join(benchApps, 'echo-http.mjs'));
+  try {
+    const chain = await start(callgrindPrefix(dir), app.port);
+    try {
+      await send(ctx, chain.url, warmup);
+      await Promise.all(chain.pids.map((pid) => setCounting(pid, true)));
+      // Counting starts in each hop a moment apart, with no request in flight: nothing is half counted.
+      const seconds = await send(ctx, chain.url, requests);
+      const load = await Promise.all(chain.pids.map((pid) => dumpInstructions(dir, pid)));
+      await sleep(seconds * 1_000);
+      const idle = await Promise.all(chain.pids.map((pid) => dumpInstructions(dir, pid)));
+      await Promise.all(chain.pids.map((pid) => setCounting(pid, false)));
+      return chain.pids.map((_, hop) => ({ perRequest: load[hop] / requests, lessIdle: (load[hop] - idle[hop]) / requests, idlePerSecond: idle[hop] / seconds, seconds }));
+    } finally {
+      await chain.stop();
+    }
+  } finally {
+    await app.stop();
+  }
+}
+
+export async function hopInstructions(ctx) {
+  if (!callgrindAvailable()) return { sections: [{ title: 'Hop instructions: skipped', notes: ['valgrind is not installed (apt-get install valgrind)'] }], targets: [], raw: {} };
+  const chains = {
+    ...(ctx.tools.nginx ? { 'nginx, one process per hop': (prefix, appPort) => nginxChain(ctx, prefix, appPort) } : {}),
+    'bare node proxies': async (prefix, appPort) => {
+      const proxies = await startNodeProxies(appPort, { prefix, readyTimeoutMs });
+      return { url: proxies.url('/echo'), pids: proxies.pids, stop: proxies.stop };
+    },
+    sidecars: (prefix, appPort) => sidecarChain(ctx, prefix, appPort, `${Date.now()}`),
+    'sidecars, metrics off': (prefix, appPort) => sidecarChain(ctx, prefix, appPort, `${Date.now()}-nometrics`, ['--enable-metrics=false']),
+    ...(ctx.baselineCli ? { 'sidecars, baseline build': (prefix, appPort) => sidecarChain(ctx, prefix, appPort, `${Date.now()}-baseline`, [], ctx.baselineCli) } : {}),
+  };
+  // A sidecar's count per request settles only after about 10,000 requests: after 3,000, TurboFan was still
+  // compiling and the warm-up's garbage was being marked, and B counted 263k instructions a request
+  // against 165k after 10,000.
+  const sizes = ctx.quick ? { warmup: 2_000, requests: 500 } : { warmup: 10_000, requests: 2_000 };
+  const rounds = ctx.rounds ?? (ctx.quick ? 1 : 2);
+  const measured = Object.fromEntries(Object.keys(chains).map((name) => [name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, start] of Object.entries(chains)) {
+      ctx.log(`hop-instructions: ${name}, round ${round + 1}`);
+      measured[name].push(await countChain(ctx, start, sizes));
+    }
+  }
+  const perHop = (runs, hop, field) => median(runs.map((run) => run[hop][field]));
+  const bareTotal = perHop(measured['bare node proxies'], 0, 'lessIdle') + perHop(measured['bare node proxies'], 1, 'lessIdle');
+  const thousands = (value) => Math.round(value / 1_000);
+  const rows = Object.entries(measured).map(([name, runs]) => {
+    const [a, b] = [perHop(runs, 0, 'lessIdle'), perHop(runs, 1, 'lessIdle')];
+    return [name, thousands(a), thousands(b), (a + b) / bareTotal, thousands(perHop(runs, 0, 'perRequest')), thousands(perHop(runs, 1, 'perRequest')),
+      thousands(perHop(runs, 0, 'idlePerSecond') + perHop(runs, 1, 'idlePerSecond')), runs.map((run) => thousands(run[0].lessIdle + run[1].lessIdle)).join(', ')];
+  });
+  return {
+    sections: [{
+      title: 'Hop instructions: user-space instructions per request in each hop (callgrind)',
+      intro: `Both hops under callgrind, the app and hey not. ${sizes.warmup} requests of warm-up, then ${sizes.requests} 1 KB POSTs (hey -n ${sizes.requests} -c 16) counted, then as long again idle, counted; ${rounds} round(s), medians. Figures are thousands of instructions per request; "less idle" takes out what the hop executes in the same time with no traffic (timers and sampling that run per second, not per request, and weigh about 50 times more under callgrind than natively). Kernel time is not counted.`,
+      columns: ['chain', 'A, less idle (k instr/req)', 'B, less idle', 'both vs bare proxies', 'A, raw', 'B, raw', 'idle, both hops (k instr/s)', 'A + B less idle, each round'],
+      rows,
+    }],
+    targets: [],
+    raw: measured,
+  };
+}
