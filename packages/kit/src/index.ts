@@ -7,3 +7,4 @@ export * from './wait.js';
 export * from './compose.js';
 export * from './errors-doc.js';
 export * from './turn-batch.js';
+export * from './request-target.js';

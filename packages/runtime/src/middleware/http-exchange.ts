@@ -42,12 +42,6 @@ export type MiddlewareLink = ChainLink<HttpExchange, void>;
 /** A composed pipeline, ready to run an exchange. */
 export type MiddlewarePipeline = (exchange: HttpExchange) => Promise<void>;
 
-/** The path part of a request target, without the query string. */
-export function pathOf(url: string): string {
-  const queryAt = url.indexOf('?');
-  return queryAt < 0 ? url : url.slice(0, queryAt);
-}
-
 /** A header's first value. */
 export function headerValue(headers: HttpExchange['headers'], name: string): string | undefined {
   const value = headers[name];

@@ -1,5 +1,6 @@
 import { metadataValue } from '@outrigger/components-api';
-import { headerValue, pathOf, type HttpExchange, type MiddlewareLink } from './http-exchange.js';
+import { pathOf } from '@outrigger/kit';
+import { headerValue, type HttpExchange, type MiddlewareLink } from './http-exchange.js';
 import { middlewareRegistration } from './http-middleware.js';
 
 /** daprd's default when the metadata leaves it out. */

@@ -2,6 +2,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { framedCallChannel, type FramedCallMessage } from '../internal/framed/framed-client.js';
 import type { SidecarOptions } from '../options/sidecar-options.js';
 import type { HttpExchange } from './sidecar-metrics.js';
+import { pathOf } from '@outrigger/kit';
 
 /** The parts of undici's request object the diagnostics channels hand out that are read here. */
 interface UndiciRequest {
@@ -79,14 +80,14 @@ export class HttpClientWatch {
   private readonly framedCall = (message: unknown): void => {
     const call = message as FramedCallMessage;
     this.options.record({
-      method: call.verb, path: call.pathAndQuery.split('?')[0] ?? '/', status: call.status, elapsedMs: call.elapsedMs,
+      method: call.verb, path: pathOf(call.pathAndQuery), status: call.status, elapsedMs: call.elapsedMs,
       requestBytes: call.requestBytes, responseBytes: call.responseBytes,
     });
   };
 
   private created({ request }: { request: UndiciRequest }): void {
     const origin = String(request.origin).replace(/\/$/, '');
-    const path = request.path.split('?')[0] ?? '/';
+    const path = pathOf(request.path);
     const toApp = this.options.appOrigin !== undefined && origin === this.options.appOrigin;
     if (toApp ? this.options.probePaths.includes(path) : !this.isHop(request)) return;
     this.calls.set(request, { method: request.method, path, started: performance.now(), status: 0, sent: 0, received: 0 });

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpExchange } from './sidecar-metrics.js';
+import { pathOf } from '@outrigger/kit';
 
 /** One request the HTTP API answered, for metrics and API logs. */
 export interface ServedRequest extends HttpExchange {
@@ -32,7 +33,7 @@ export function observeHttpRequests(sinks: readonly ServedRequestSink[]): HttpRe
       const declared = Number(req.headers['content-length']);
       const served: ServedRequest = {
         method: req.method ?? 'GET',
-        path: (req.url ?? '/').split('?')[0] ?? '/',
+        path: pathOf(req.url ?? '/'),
         status: res.statusCode,
         elapsedMs: performance.now() - started,
         requestBytes: Number.isFinite(declared) && declared > 0 ? declared : 0,

@@ -8,6 +8,7 @@ import type { MetricsSettings } from './metrics-config.js';
 import { HttpClientWatch, type HttpClientWatchOptions } from './metrics-http-client.js';
 import { HttpPathLabels } from './metrics-http-paths.js';
 import { ResiliencyMetrics } from './metrics-resiliency.js';
+import { pathOf } from '@outrigger/kit';
 
 /** daprd's size buckets in bytes, for request and response body histograms. */
 const sizeBucketsBytes = [1024, 2048, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864, 268435456, 1073741824, 4294967296];
@@ -138,7 +139,7 @@ export class SidecarMetrics {
   /** Serves `GET /metrics` in Prometheus text format on its own port. */
   async listen(port: number, host?: string): Promise<number> {
     const server = createServer((req, res) => {
-      if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      if (req.method !== 'GET' || pathOf(req.url ?? '') !== '/metrics') {
         res.writeHead(404).end();
         return;
       }

@@ -7,6 +7,7 @@ import type { Interceptor } from '@connectrpc/connect';
 import type { Attributes, Span } from '@opentelemetry/api';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { SpanKind, contextOf, endWithHttpStatus, type SidecarTracing, type TraceCarrier } from './tracing.js';
+import { pathOf } from '@outrigger/kit';
 
 /** Ends an HTTP API span once the answer is sent, given the status and the route template that matched. */
 export type HttpCallFinisher = (status: number, template: string) => void;
@@ -27,7 +28,7 @@ function isHealthz(path: string): boolean {
  */
 export function traceHttpApiCall(tracing: SidecarTracing, req: IncomingMessage, res: ServerResponse): HttpCallFinisher | undefined {
   const url = req.url ?? '/';
-  const path = url.split('?')[0] ?? '/';
+  const path = pathOf(url);
   if (isHealthz(path)) return undefined;
   const span = tracing.start(path, SpanKind.CLIENT, req.headers, req.headers);
   res.setHeader('traceparent', contextOf(span).traceparent);
@@ -108,7 +109,7 @@ export function traceProxiedGrpcCall(tracing: SidecarTracing, req: Http2ServerRe
 }
 
 function traceGrpcCall(tracing: SidecarTracing, req: Http2ServerRequest, res: Http2ServerResponse, kind: SpanKind): void {
-  const method = req.url.split('?')[0] ?? req.url;
+  const method = pathOf(req.url);
   const span = tracing.start(method, kind, req.headers as TraceCarrier, req.headers as TraceCarrier, {
     'dapr.protocol': 'grpc', 'dapr.api': method, 'rpc.system': 'grpc', 'rpc.service': method.split('/')[1] ?? '',
   });
@@ -195,7 +196,7 @@ export function traceFramedInvocation(tracing: SidecarTracing, request: { readon
 }
 
 function startCallLocalSpan(tracing: SidecarTracing, url: string, headers: TraceCarrier, appId: string): (status: number) => void {
-  const invoked = url.split('?')[0]?.replace(/^\//, '') ?? '';
+  const invoked = pathOf(url).replace(/^\//, '');
   const span: Span = tracing.start(`CallLocal/${appId}/${invoked}`, SpanKind.SERVER, headers, headers, {
     'rpc.service': 'ServiceInvocation', 'dapr.invoke_method': invoked, 'dapr.protocol': 'http', 'net.peer.name': String(headers['dapr-caller-app-id'] ?? ''),
   });
