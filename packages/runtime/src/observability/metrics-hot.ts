@@ -37,6 +37,7 @@ abstract class HotMetric<Label extends string, Data> {
   /** Series by label values: one Map level per label, so no key string is built per call. */
   private readonly index = new Map<string, unknown>();
   private readonly labelNames: readonly Label[];
+  private readonly resetListeners: (() => void)[] = [];
 
   constructor(config: MetricConfig<Label>) {
     this.name = config.name;
@@ -49,10 +50,16 @@ abstract class HotMetric<Label extends string, Data> {
   reset(): void {
     this.series.length = 0;
     this.index.clear();
+    for (const listener of this.resetListeners) listener();
   }
 
-  /** The series of these label values, made on first use. */
-  protected seriesOf(labels: Readonly<Record<Label, string>>): Data {
+  /** Called when the registry drops every series: whoever holds a series' data must look it up again. */
+  onReset(listener: () => void): void {
+    this.resetListeners.push(listener);
+  }
+
+  /** The series of these label values, made on first use; its data stays valid until {@link reset}. */
+  seriesOf(labels: Readonly<Record<Label, string>>): Data {
     const names = this.labelNames;
     let level = this.index;
     for (let depth = 0; depth < names.length - 1; depth++) {
@@ -102,7 +109,7 @@ export class HotCounter<Label extends string> extends HotMetric<Label, { value: 
   }
 }
 
-interface HistogramData {
+export interface HistogramData {
   /** Observations per bucket (not cumulative); one more than the bounds, for +Inf. */
   readonly counts: number[];
   sum: number;
@@ -119,7 +126,11 @@ export class HotHistogram<Label extends string> extends HotMetric<Label, Histogr
   }
 
   observe(labels: Readonly<Record<Label, string>>, value: number): void {
-    const data = this.seriesOf(labels);
+    this.observeInto(this.seriesOf(labels), value);
+  }
+
+  /** Records a value in a series already looked up with {@link seriesOf}. */
+  observeInto(data: HistogramData, value: number): void {
     const bounds = this.bounds;
     // Bucket `le` holds values up to and including its bound, as in prom-client.
     let index = 0;

@@ -41,8 +41,11 @@ interface InFlight {
 export class HttpClientWatch {
   private readonly calls = new WeakMap<object, InFlight>();
   private readonly handlers: Record<string, (message: unknown) => void>;
+  /** The app's origin as undici may give it, with and without a trailing slash (a URL's text has one). */
+  private readonly appOrigins: ReadonlySet<string>;
 
   constructor(private readonly options: HttpClientWatchOptions) {
+    this.appOrigins = new Set(options.appOrigin === undefined ? [] : [options.appOrigin, `${options.appOrigin}/`]);
     this.handlers = {
       'undici:request:create': (message) => this.created(message as { request: UndiciRequest }),
       'undici:request:bodyChunkSent': (message) => {
@@ -86,9 +89,8 @@ export class HttpClientWatch {
   };
 
   private created({ request }: { request: UndiciRequest }): void {
-    const origin = String(request.origin).replace(/\/$/, '');
     const path = pathOf(request.path);
-    const toApp = this.options.appOrigin !== undefined && origin === this.options.appOrigin;
+    const toApp = this.appOrigins.has(String(request.origin));
     if (toApp ? this.options.probePaths.includes(path) : !this.isHop(request)) return;
     this.calls.set(request, { method: request.method, path, started: performance.now(), status: 0, sent: 0, received: 0 });
   }

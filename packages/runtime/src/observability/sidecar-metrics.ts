@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Phase } from '../lifecycle/readiness.js';
 import { ComponentMetrics } from './metrics-components.js';
+import { ExchangeSeries, type HttpLabels } from './metrics-exchange-series.js';
 import { HotCounter, HotHistogram } from './metrics-hot.js';
 import type { MetricsSettings } from './metrics-config.js';
 import { HttpClientWatch, type HttpClientWatchOptions } from './metrics-http-client.js';
@@ -35,7 +36,6 @@ export interface GrpcCall {
   readonly elapsedMs: number;
 }
 
-type HttpLabels = 'app_id' | 'method' | 'path' | 'status';
 
 /**
  * The sidecar's Prometheus metrics, with daprd's names and labels: HTTP server and client, gRPC server,
@@ -49,14 +49,12 @@ export class SidecarMetrics {
   readonly components: ComponentMetrics;
   readonly resiliency: ResiliencyMetrics;
   readonly paths: HttpPathLabels;
-  private readonly serverRequests: HotCounter<HttpLabels>;
-  private readonly serverLatency: HotHistogram<HttpLabels>;
+  private readonly serverExchanges: ExchangeSeries;
   private readonly serverRequestBytes: HotHistogram<'app_id'>;
   private readonly serverResponseBytes: HotHistogram<'app_id'>;
-  private readonly clientCompleted: HotCounter<HttpLabels>;
-  private readonly clientLatency: HotHistogram<HttpLabels>;
-  private readonly clientSentBytes: HotHistogram<HttpLabels>;
+  private readonly clientExchanges: ExchangeSeries;
   private readonly clientReceivedBytes: HotHistogram<'app_id'>;
+  private readonly appLabels: Readonly<Record<'app_id', string>>;
   private readonly grpcCompleted: HotCounter<'app_id' | 'grpc_server_method' | 'grpc_server_status'>;
   private readonly grpcLatency: HotHistogram<'app_id' | 'grpc_server_method' | 'grpc_server_status'>;
   private readonly componentLoaded: Counter<'app_id' | 'component' | 'namespace' | 'success'>;
@@ -69,13 +67,16 @@ export class SidecarMetrics {
     const buckets = [...settings.latencyBucketsMs];
     const http = ['app_id', 'method', 'path', 'status'] as const;
     this.paths = new HttpPathLabels(settings.http);
-    this.serverRequests = new HotCounter({ name: 'dapr_http_server_request_count', help: 'Count of HTTP requests processed by the server.', labelNames: http, registers });
-    this.serverLatency = new HotHistogram({ name: 'dapr_http_server_latency', help: 'HTTP request end-to-end latency in the server, in milliseconds.', labelNames: http, buckets, registers });
+    this.appLabels = { app_id: appId };
+    this.serverExchanges = new ExchangeSeries(appId,
+      new HotCounter({ name: 'dapr_http_server_request_count', help: 'Count of HTTP requests processed by the server.', labelNames: http, registers }),
+      new HotHistogram({ name: 'dapr_http_server_latency', help: 'HTTP request end-to-end latency in the server, in milliseconds.', labelNames: http, buckets, registers }));
     this.serverRequestBytes = new HotHistogram({ name: 'dapr_http_server_request_bytes', help: 'HTTP request body size if set as Content-Length (uncompressed) in the server.', labelNames: ['app_id'], buckets: sizeBucketsBytes, registers });
     this.serverResponseBytes = new HotHistogram({ name: 'dapr_http_server_response_bytes', help: 'HTTP response body size (uncompressed) in the server.', labelNames: ['app_id'], buckets: sizeBucketsBytes, registers });
-    this.clientCompleted = new HotCounter({ name: 'dapr_http_client_completed_count', help: 'Count of completed requests the sidecar made to its app and to other sidecars.', labelNames: http, registers });
-    this.clientLatency = new HotHistogram({ name: 'dapr_http_client_roundtrip_latency', help: 'Time from the request sent to the last byte of the response received, in milliseconds.', labelNames: http, buckets, registers });
-    this.clientSentBytes = new HotHistogram({ name: 'dapr_http_client_sent_bytes', help: 'Total bytes sent in request bodies (not including headers).', labelNames: http, buckets: sizeBucketsBytes, registers });
+    this.clientExchanges = new ExchangeSeries(appId,
+      new HotCounter({ name: 'dapr_http_client_completed_count', help: 'Count of completed requests the sidecar made to its app and to other sidecars.', labelNames: http, registers }),
+      new HotHistogram({ name: 'dapr_http_client_roundtrip_latency', help: 'Time from the request sent to the last byte of the response received, in milliseconds.', labelNames: http, buckets, registers }),
+      new HotHistogram({ name: 'dapr_http_client_sent_bytes', help: 'Total bytes sent in request bodies (not including headers).', labelNames: http, buckets: sizeBucketsBytes, registers }));
     this.clientReceivedBytes = new HotHistogram({ name: 'dapr_http_client_received_bytes', help: 'Total bytes received in response bodies (not including headers, including error responses with bodies).', labelNames: ['app_id'], buckets: sizeBucketsBytes, registers });
     const grpc = ['app_id', 'grpc_server_method', 'grpc_server_status'] as const;
     this.grpcCompleted = new HotCounter({ name: 'dapr_grpc_io_server_completed_rpcs', help: 'Count of RPCs by method and status.', labelNames: grpc, registers });
@@ -98,20 +99,15 @@ export class SidecarMetrics {
 
   /** Records one request the HTTP API answered. */
   recordServerRequest(exchange: HttpExchange): void {
-    const labels = this.httpLabels(exchange);
-    this.serverRequests.inc(labels);
-    this.serverLatency.observe(labels, exchange.elapsedMs);
-    this.serverRequestBytes.observe({ app_id: this.appId }, exchange.requestBytes);
-    this.serverResponseBytes.observe({ app_id: this.appId }, exchange.responseBytes);
+    this.serverExchanges.record(this.paths.method(exchange.method), this.paths.path(exchange.path), exchange.status, exchange.elapsedMs, 0);
+    this.serverRequestBytes.observe(this.appLabels, exchange.requestBytes);
+    this.serverResponseBytes.observe(this.appLabels, exchange.responseBytes);
   }
 
   /** Records one call the sidecar made over HTTP, to its app or to another sidecar. */
   recordClientRequest(exchange: HttpExchange): void {
-    const labels = this.httpLabels(exchange);
-    this.clientCompleted.inc(labels);
-    this.clientLatency.observe(labels, exchange.elapsedMs);
-    this.clientSentBytes.observe(labels, exchange.requestBytes);
-    this.clientReceivedBytes.observe({ app_id: this.appId }, exchange.responseBytes);
+    this.clientExchanges.record(this.paths.method(exchange.method), this.paths.path(exchange.path), exchange.status, exchange.elapsedMs, exchange.requestBytes);
+    this.clientReceivedBytes.observe(this.appLabels, exchange.responseBytes);
   }
 
   /** Records one finished call of the gRPC API. */
@@ -161,9 +157,5 @@ export class SidecarMetrics {
     const server = this.server;
     if (!server) return;
     await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  private httpLabels(exchange: HttpExchange): Record<HttpLabels, string> {
-    return { app_id: this.appId, method: this.paths.method(exchange.method), path: this.paths.path(exchange.path), status: String(exchange.status) };
   }
 }
