@@ -94,6 +94,26 @@ export async function closedLoop(operation, { concurrency, seconds, warmupSecond
   return { ...summarize(latencies), rate: latencies.length / elapsed, errors, firstError: firstError?.message };
 }
 
+/**
+ * Closed loop over a fixed number of operations: `concurrency` callers share `count` operations, each
+ * starting the next when its last ended. For work measured by count rather than by time (callgrind).
+ * @throws the first operation's error (the loop stops handing out operations)
+ */
+export async function countedLoop(operation, { concurrency, count }) {
+  let started = 0;
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, async () => {
+    while (started < count) {
+      started++;
+      try {
+        await operation();
+      } catch (error) {
+        started = count;
+        throw error;
+      }
+    }
+  }));
+}
+
 /** a / b, or NaN when either is missing. */
 export function ratio(a, b) {
   return Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? a / b : NaN;

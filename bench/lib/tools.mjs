@@ -89,16 +89,15 @@ export async function wrk(url, { connections, seconds, body, headers = {}, metho
 }
 
 /**
- * hey at a fixed total rate: `connections` workers, each at rate/connections requests/s, for `seconds`;
- * or, given `requests` instead, that many requests as fast as the workers go (rate unlimited unless set).
+ * hey at a fixed total rate: `connections` workers, each at rate/connections requests/s, for `seconds`.
  * Returns every request's latency (ms, 0.1 ms resolution as hey prints it).
  */
-export async function hey(url, { connections, rate, seconds, requests, bodyFile, contentType = 'application/octet-stream', method = bodyFile ? 'POST' : 'GET', headers = {}, timeoutMs = ((seconds ?? 0) + 30) * 1_000 }) {
-  const args = [...(requests ? ['-n', String(requests)] : ['-z', `${seconds}s`]), '-c', String(connections), ...(rate ? ['-q', String(rate / connections)] : []), '-m', method, '-o', 'csv', '-T', contentType];
+export async function hey(url, { connections, rate, seconds, bodyFile, contentType = 'application/octet-stream', method = bodyFile ? 'POST' : 'GET', headers = {} }) {
+  const args = ['-z', `${seconds}s`, '-c', String(connections), '-q', String(rate / connections), '-m', method, '-o', 'csv', '-T', contentType];
   if (bodyFile) args.push('-D', bodyFile);
   for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
   args.push(url);
-  const text = await runTool('hey', args, timeoutMs);
+  const text = await runTool('hey', args, (seconds + 30) * 1_000);
   return parseHeyCsv(text);
 }
 

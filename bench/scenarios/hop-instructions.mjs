@@ -1,7 +1,7 @@
 // Instructions per request in each hop of the two-hop chain (run alone: --only=hop-instructions): nginx
 // (one single-worker process per hop), two bare Node proxies, two sidecars, two sidecars with metrics
 // off, and with --baseline another build's sidecars. Both hops run under valgrind's callgrind (the app
-// and the load tool do not); a warm-up, then hey sends a fixed number of 1 KB POSTs at 16 connections
+// and the load loop do not); a warm-up, then a fixed number of 1 KB POSTs on the same 16 connections
 // while the hops count, then the chain idles as long as the load took while they count again. The
 // count is about 50 times slower than the hop runs natively, so work done per second (timers, metrics
 // sampling) weighs 50 times more per request than it does natively: "less idle" takes out what the
@@ -12,8 +12,9 @@ import { startNodeProxies } from '../lib/baselines.mjs';
 import { callgrindAvailable, callgrindPrefix, dumpInstructions, setCounting } from '../lib/callgrind.mjs';
 import { benchApps, freePort, mkdirp, sleep, waitForStatus } from '../lib/processes.mjs';
 import { startApp, startSidecar } from '../lib/outrigger.mjs';
-import { median } from '../lib/stats.mjs';
-import { hey, startNginxHop } from '../lib/tools.mjs';
+import { countedLoop, median } from '../lib/stats.mjs';
+import { startNginxHop } from '../lib/tools.mjs';
+import { Pool } from 'undici';
 
 /** Under callgrind a sidecar takes 20–40 s to start, a bare proxy several. */
 const readyTimeoutMs = 180_000;
@@ -41,11 +42,19 @@ async function nginxChain(ctx, prefix, appPort) {
   }
 }
 
-/** Sends `requests` 1 KB POSTs at 16 connections; fails on any answer but 200. Returns the seconds it took. */
-async function send(ctx, url, requests) {
+/**
+ * Sends `requests` 1 KB POSTs, 16 at a time, on the pool's 16 connections; fails on any answer but 200.
+ * The warm-up and the counted requests share the connections: new ones make V8 drop some of the
+ * sidecar's optimised code (the first requests on a connection take other paths), and its compiling
+ * again would be counted. Returns the seconds it took.
+ */
+async function send(ctx, pool, path, requests) {
   const started = process.hrtime.bigint();
-  const load = await hey(url, { connections: 16, requests, bodyFile: ctx.payloadFile, timeoutMs: 30 * 60_000 });
-  if (load.errors > 0) throw new Error(`${load.errors} of ${requests} requests failed on ${url}`);
+  await countedLoop(async () => {
+    const answer = await pool.request({ method: 'POST', path, body: ctx.payload, headers: { 'content-type': 'application/octet-stream' } });
+    await answer.body.dump();
+    if (answer.statusCode !== 200) throw new Error(`${path} answered ${answer.statusCode}`);
+  }, { concurrency: 16, count: requests });
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
@@ -54,17 +63,20 @@ async function countChain(ctx, start, { warmup, requests }) {
   const app = await startApp(join(benchApps, 'echo-http.mjs'));
   try {
     const chain = await start(callgrindPrefix(dir), app.port);
+    const { origin, pathname } = new URL(chain.url);
+    const pool = new Pool(origin, { connections: 16, headersTimeout: 600_000, bodyTimeout: 600_000 });
     try {
-      await send(ctx, chain.url, warmup);
+      await send(ctx, pool, pathname, warmup);
       await Promise.all(chain.pids.map((pid) => setCounting(pid, true)));
       // Counting starts in each hop a moment apart, with no request in flight: nothing is half counted.
-      const seconds = await send(ctx, chain.url, requests);
+      const seconds = await send(ctx, pool, pathname, requests);
       const load = await Promise.all(chain.pids.map((pid) => dumpInstructions(dir, pid)));
       await sleep(seconds * 1_000);
       const idle = await Promise.all(chain.pids.map((pid) => dumpInstructions(dir, pid)));
       await Promise.all(chain.pids.map((pid) => setCounting(pid, false)));
       return chain.pids.map((_, hop) => ({ perRequest: load[hop] / requests, lessIdle: (load[hop] - idle[hop]) / requests, idlePerSecond: idle[hop] / seconds, seconds }));
     } finally {
+      await pool.close();
       await chain.stop();
     }
   } finally {
@@ -107,7 +119,7 @@ export async function hopInstructions(ctx) {
   return {
     sections: [{
       title: 'Hop instructions: user-space instructions per request in each hop (callgrind)',
-      intro: `Both hops under callgrind, the app and hey not. ${sizes.warmup} requests of warm-up, then ${sizes.requests} 1 KB POSTs (hey -n ${sizes.requests} -c 16) counted, then as long again idle, counted; ${rounds} round(s), medians. Figures are thousands of instructions per request; "less idle" takes out what the hop executes in the same time with no traffic (timers and sampling that run per second, not per request, and weigh about 50 times more under callgrind than natively). Kernel time is not counted.`,
+      intro: `Both hops under callgrind, the app and the load loop not. ${sizes.warmup} requests of warm-up, then ${sizes.requests} 1 KB POSTs on the same 16 connections (undici Pool in the bench process, 16 in flight) counted, then as long again idle, counted; ${rounds} round(s), medians. Figures are thousands of instructions per request; "less idle" takes out what the hop executes in the same time with no traffic (timers and sampling that run per second, not per request, and weigh about 50 times more under callgrind than natively). Kernel time is not counted.`,
       columns: ['chain', 'A, less idle (k instr/req)', 'B, less idle', 'both vs bare proxies', 'A, raw', 'B, raw', 'idle, both hops (k instr/s)', 'A + B less idle, each round'],
       rows,
     }],

@@ -2,7 +2,7 @@
 // report), so a wrong percentile or a misread wrk line cannot slip into recorded results.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { closedLoop, constantRate, overheadRatio, percentile, perRoundRatios, ratio, spread, summarize } from '../lib/stats.mjs';
+import { closedLoop, constantRate, countedLoop, overheadRatio, percentile, perRoundRatios, ratio, spread, summarize } from '../lib/stats.mjs';
 import { parseHeyCsv, parseWrk } from '../lib/tools.mjs';
 import { partInstructions } from '../lib/callgrind.mjs';
 import { spawn } from 'node:child_process';
@@ -166,6 +166,25 @@ describe('bench generators', () => {
     const result = await closedLoop(async () => { if (++calls % 2 === 0) throw new Error('even'); }, { concurrency: 2, seconds: 0.1, warmupSeconds: 0 });
     assert.ok(result.errors > 0 && result.count > 0);
     assert.equal(result.firstError, 'even');
+  });
+
+  it('runs a counted loop exactly count times with at most concurrency in flight, and stops on a failure', async () => {
+    let calls = 0;
+    let inFlight = 0;
+    let most = 0;
+    await countedLoop(async () => {
+      calls++;
+      most = Math.max(most, ++inFlight);
+      await Promise.resolve();
+      inFlight--;
+    }, { concurrency: 4, count: 10 });
+    assert.deepEqual([calls, most], [10, 4]);
+    let tried = 0;
+    await assert.rejects(countedLoop(async () => {
+      tried++;
+      throw new Error('refused');
+    }, { concurrency: 2, count: 100 }), /refused/);
+    assert.ok(tried <= 2, `${tried} operations after the first failure`);
   });
 });
 

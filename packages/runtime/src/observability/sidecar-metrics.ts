@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Phase } from '../lifecycle/readiness.js';
 import { ComponentMetrics } from './metrics-components.js';
-import { ExchangeSeries, type HttpLabels } from './metrics-exchange-series.js';
+import { ExchangeSeries } from './metrics-exchange-series.js';
 import { HotCounter, HotHistogram } from './metrics-hot.js';
 import type { MetricsSettings } from './metrics-config.js';
 import { HttpClientWatch, type HttpClientWatchOptions } from './metrics-http-client.js';
