@@ -30,14 +30,15 @@ async function control(args) {
 
 /**
  * Dumps a process's counts since its last dump (callgrind then starts again from zero) and returns the
- * instructions in that dump.
+ * instructions in that dump and the dump's file.
  */
 export async function dumpInstructions(dir, pid) {
   const before = dumpFiles(dir, pid).length;
   await control(['-d', String(pid)]);
   const files = dumpFiles(dir, pid);
   if (files.length !== before + 1) throw new Error(`callgrind_control -d ${pid} wrote ${files.length - before} dump files`);
-  return partInstructions(readFileSync(join(dir, files[files.length - 1]), 'utf8'));
+  const file = join(dir, files[files.length - 1]);
+  return { instructions: partInstructions(readFileSync(file, 'utf8')), file };
 }
 
 /** A dump's `summary:` line: the instructions counted in that part. */

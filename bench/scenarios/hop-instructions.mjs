@@ -10,6 +10,7 @@
 import { join } from 'node:path';
 import { startNodeProxies } from '../lib/baselines.mjs';
 import { callgrindAvailable, callgrindPrefix, dumpInstructions, setCounting } from '../lib/callgrind.mjs';
+import { profileDump } from '../lib/callgrind-profile.mjs';
 import { benchApps, freePort, mkdirp, sleep, waitForStatus } from '../lib/processes.mjs';
 import { startApp, startSidecar } from '../lib/outrigger.mjs';
 import { countedLoop, median } from '../lib/stats.mjs';
@@ -19,8 +20,8 @@ import { Pool } from 'undici';
 /** Under callgrind a sidecar takes 20–40 s to start, a bare proxy several. */
 const readyTimeoutMs = 180_000;
 
-async function sidecarChain(ctx, prefix, appPort, tag, extraFlags = [], cli) {
-  const common = { home: ctx.home, resourcesPath: ctx.emptyResources, extraFlags, cli, prefix, readyTimeoutMs, pollMs: 250 };
+async function sidecarChain(ctx, prefix, appPort, tag, extraFlags = [], cli, nodeArgs = []) {
+  const common = { home: ctx.home, resourcesPath: ctx.emptyResources, extraFlags, cli, prefix, readyTimeoutMs, pollMs: 250, nodeArgs };
   const B = await startSidecar({ ...common, appId: `count-b-${tag}`, appPort, waitForApp: true });
   const A = await startSidecar({ ...common, appId: `count-a-${tag}` }).catch(async (error) => { await B.stop(); throw error; });
   return { url: `${A.baseUrl}/v1.0/invoke/count-b-${tag}/method/echo`, pids: [A.child.pid, B.child.pid], stop: () => Promise.all([A.stop(30_000), B.stop(30_000)]) };
@@ -58,7 +59,12 @@ async function send(ctx, pool, path, requests) {
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-async function countChain(ctx, start, { warmup, requests }) {
+/**
+ * Counts one freshly started chain: instructions per request in each hop, with and without idling; or,
+ * with `profile`, each hop's self cost by function over the counted requests (the hops must run node
+ * with --perf-basic-prof so compiled JavaScript has names).
+ */
+async function countChain(ctx, start, { warmup, requests }, profile = false) {
   const dir = mkdirp(join(ctx.workDir, `callgrind-${Date.now()}`));
   const app = await startApp(join(benchApps, 'echo-http.mjs'));
   try {
@@ -70,10 +76,12 @@ async function countChain(ctx, start, { warmup, requests }) {
       await Promise.all(chain.pids.map((pid) => setCounting(pid, true)));
       // Counting starts in each hop a moment apart, with no request in flight: nothing is half counted.
       const seconds = await send(ctx, pool, pathname, requests);
-      const load = await Promise.all(chain.pids.map((pid) => dumpInstructions(dir, pid)));
+      const loadDumps = await Promise.all(chain.pids.map((pid) => dumpInstructions(dir, pid)));
+      if (profile) return await Promise.all(loadDumps.map(({ file }, hop) => profileDump(file, chain.pids[hop])));
       await sleep(seconds * 1_000);
-      const idle = await Promise.all(chain.pids.map((pid) => dumpInstructions(dir, pid)));
+      const idleDumps = await Promise.all(chain.pids.map((pid) => dumpInstructions(dir, pid)));
       await Promise.all(chain.pids.map((pid) => setCounting(pid, false)));
+      const [load, idle] = [loadDumps, idleDumps].map((dumps) => dumps.map((dump) => dump.instructions));
       return chain.pids.map((_, hop) => ({ perRequest: load[hop] / requests, lessIdle: (load[hop] - idle[hop]) / requests, idlePerSecond: idle[hop] / seconds, seconds }));
     } finally {
       await pool.close();
@@ -108,6 +116,10 @@ export async function hopInstructions(ctx) {
       measured[name].push(await countChain(ctx, start, sizes));
     }
   }
+  // One more sidecar chain, profiled: --perf-basic-prof names compiled JavaScript, and its code logging
+  // would count in the figures above, so it runs apart from them.
+  ctx.log('hop-instructions: sidecars, profiled');
+  const profiles = await countChain(ctx, (prefix, appPort) => sidecarChain(ctx, prefix, appPort, `${Date.now()}-profiled`, [], undefined, ['--perf-basic-prof']), sizes, true);
   const perHop = (runs, hop, field) => median(runs.map((run) => run[hop][field]));
   const bareTotal = perHop(measured['bare node proxies'], 0, 'lessIdle') + perHop(measured['bare node proxies'], 1, 'lessIdle');
   const thousands = (value) => Math.round(value / 1_000);
@@ -122,8 +134,19 @@ export async function hopInstructions(ctx) {
       intro: `Both hops under callgrind, the app and the load loop not. ${sizes.warmup} requests of warm-up, then ${sizes.requests} 1 KB POSTs on the same 16 connections (undici Pool in the bench process, 16 in flight) counted, then as long again idle, counted; ${rounds} round(s), medians. Figures are thousands of instructions per request; "less idle" takes out what the hop executes in the same time with no traffic (timers and sampling that run per second, not per request, and weigh about 50 times more under callgrind than natively). Kernel time is not counted.`,
       columns: ['chain', 'A, less idle (k instr/req)', 'B, less idle', 'both vs bare proxies', 'A, raw', 'B, raw', 'idle, both hops (k instr/s)', 'A + B less idle, each round'],
       rows,
-    }],
+    }, ...['A (takes the request)', 'B (calls the app)'].map((hop, index) => profileSection(`sidecar ${hop}`, profiles[index], sizes.requests))],
     targets: [],
-    raw: measured,
+    raw: { ...measured, profiles: profiles.map((costs) => costs.slice(0, 100)) },
+  };
+}
+
+/** The top self costs of one profiled hop, per request, with each one's share. */
+function profileSection(hop, costs, requests) {
+  const total = costs.reduce((sum, [, instructions]) => sum + instructions, 0);
+  return {
+    title: `Hop instructions: where ${hop}'s instructions go (self cost, top 25)`,
+    intro: `The counted requests of a separate sidecar chain run with --perf-basic-prof (so compiled JavaScript has names), ${Math.round(total / requests / 1_000)}k instructions per request in all. "JS:*" is optimised JavaScript, "Builtins_" V8's built-in code, the rest C++ (V8, node, libc); "generated code, unnamed" is code the perf map does not list (WebAssembly: undici's HTTP parser).`,
+    columns: ['function', 'instructions per request', 'share'],
+    rows: costs.slice(0, 25).map(([name, instructions]) => [name.length > 120 ? `${name.slice(0, 117)}...` : name, Math.round(instructions / requests), `${(100 * instructions / total).toFixed(1)}%`]),
   };
 }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { closedLoop, constantRate, countedLoop, overheadRatio, percentile, perRoundRatios, ratio, spread, summarize } from '../lib/stats.mjs';
 import { parseHeyCsv, parseWrk } from '../lib/tools.mjs';
 import { partInstructions } from '../lib/callgrind.mjs';
+import { nameAt, parsePerfMap, selfCostByFunction } from '../lib/callgrind-profile.mjs';
 import { spawn } from 'node:child_process';
 import { childPids, machineCpu } from '../lib/processes.mjs';
 import { rangeText, renderMarkdown, times } from '../lib/report.mjs';
@@ -129,6 +130,40 @@ Requests/sec:   2260.40
     const dump = 'version: 1\ncreator: callgrind-3.19.0\npart: 2\nevents: Ir\nsummary: 40101329\n\nfn=(1) main\n0 5\ntotals: 80194677\n';
     assert.equal(partInstructions(dump), 40_101_329);
     assert.throws(() => partInstructions('totals: 5\n'), /summary/);
+  });
+});
+
+describe('bench instruction profile', () => {
+  const map = parsePerfMap('c0bc300 40 JS:*second file:///x.js:2:1\nc0bc240 a0 JS:*first file:///x.js:1:1\n');
+
+  it('names an address from the perf map range holding it, and none outside every range', () => {
+    assert.equal(nameAt(map, 0xc0bc240), 'JS:*first file:///x.js:1:1');
+    assert.equal(nameAt(map, 0xc0bc2df), 'JS:*first file:///x.js:1:1');
+    assert.equal(nameAt(map, 0xc0bc2e0), undefined);
+    assert.equal(nameAt(map, 0xc0bc33f), 'JS:*second file:///x.js:2:1');
+    assert.equal(nameAt(map, 0xc0bc340), undefined);
+    assert.equal(nameAt([], 5), undefined);
+  });
+
+  it('sums callgrind_annotate rows by function, naming generated code and trimming files', () => {
+    const annotated = [
+      '319,201,003 (100.0%)  PROGRAM TOTALS',
+      '',
+      'Ir                   file:function',
+      '20,108,000 ( 6.30%)  ???:0x000000000c0bc240 [???]',
+      ' 7,326,000 ( 2.30%)  ???:Builtins_LoadIC [/usr/bin/node]',
+      ' 3,000,000 ( 0.94%)  ???:0x000000000c0bc250 [???]',
+      ' 2,000,000 ( 0.63%)  ???:0x00000000000000ff [???]',
+      ' 1,971,000 ( 0.62%)  ./string/../sysdeps/x86_64/multiarch/memmove-vec-unaligned-erms.S:__memcpy_avx_unaligned_erms [/usr/lib/x86_64-linux-gnu/libc.so.6]',
+      ' 1,000,000 ( 0.31%)  ???:v8::internal::Heap::Scavenge() [clone .part.0] [/usr/bin/node]',
+    ].join('\n');
+    assert.deepEqual(selfCostByFunction(annotated, map), [
+      ['JS:*first file:///x.js:1:1', 23_108_000],
+      ['Builtins_LoadIC', 7_326_000],
+      ['generated code, unnamed', 2_000_000],
+      ['__memcpy_avx_unaligned_erms', 1_971_000],
+      ['v8::internal::Heap::Scavenge() [clone .part.0]', 1_000_000],
+    ]);
   });
 });
 
