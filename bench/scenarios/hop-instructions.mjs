@@ -6,7 +6,8 @@
 // count is about 50 times slower than the hop runs natively, so work done per second (timers, metrics
 // sampling) weighs 50 times more per request than it does natively: "less idle" takes out what the
 // same stretch of idling costs. Unlike CPU seconds on this VM, a count repeats within about 1%, so a
-// change of a few percent in the hot path shows in one run.
+// change of a few percent in the hot path shows in one run. A last sidecar chain runs with
+// --perf-basic-prof, and each hop's top functions by self cost go into the report.
 import { join } from 'node:path';
 import { startNodeProxies } from '../lib/baselines.mjs';
 import { callgrindAvailable, callgrindPrefix, dumpInstructions, setCounting } from '../lib/callgrind.mjs';
