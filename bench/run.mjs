@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { ensureTools, has, toolVersions } from './lib/tools.mjs';
 import { installCleanupHandlers, repoRoot, stopAll, tempDir, writeFile } from './lib/processes.mjs';
 import { machine, writeResults } from './lib/report.mjs';
+import { cliEntry } from '../apps/cli/dist/cli-entry.js';
 import { httpInvocation, invocation } from './scenarios/invoke.mjs';
 import { state } from './scenarios/state.mjs';
 import { pubsub } from './scenarios/pubsub.mjs';
@@ -61,7 +62,9 @@ async function main() {
   };
   writeFile(join(ctx.emptyResources, 'README'), 'no components\n');
   const selected = values.only ? values.only.split(',') : Object.keys(scenarios);
-  const results = { meta: { date: new Date().toISOString(), quick: ctx.quick, command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(), machine: machine(), tools: toolVersions(), secondsPerMeasurement: ctx.seconds, notes: values.note }, sections: [], targets: [], raw: {} };
+  const results = { meta: { date: new Date().toISOString(), quick: ctx.quick, command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(), machine: machine(), tools: toolVersions(), secondsPerMeasurement: ctx.seconds, notes: [...values.note] }, sections: [], targets: [], raw: {} };
+  const bundleNote = (when) => { if (!runsBundle()) results.meta.notes.push(`${when}, sidecars started from the compiled modules, not the esbuild bundle: a tsc build or type check newer than the bundle (run \`npm run build\`).`); };
+  bundleNote('At the start');
   try {
     for (const name of selected) {
       const scenario = scenarios[name] ?? extraScenarios[name];
@@ -80,6 +83,7 @@ async function main() {
     }
   } finally {
     await stopAll();
+    bundleNote('By the end');
     results.meta.durationSeconds = Math.round((Date.now() - started) / 1_000);
     results.meta.loadAverageAtEnd = loadavg().map((value) => Number(value.toFixed(2)));
     const stamp = values.name ?? `${results.meta.date.slice(0, 10)}${ctx.quick ? '-quick' : ''}`;
@@ -87,6 +91,11 @@ async function main() {
     console.log(`results: ${written.md}\n         ${written.json}`);
     dir.cleanup();
   }
+}
+
+/** Whether `outrigger` would run the esbuild bundle now (apps/cli/src/cli-entry.ts), as the sidecars started during a run should. */
+function runsBundle() {
+  return cliEntry(new URL('../apps/cli/dist/', import.meta.url)).pathname.includes('/bundle/');
 }
 
 main().catch(async (error) => {
