@@ -118,9 +118,11 @@ export async function hopInstructions(ctx) {
     }
   }
   // One more sidecar chain, profiled: --perf-basic-prof names compiled JavaScript, and its code logging
-  // would count in the figures above, so it runs apart from them.
+  // would count in the figures above, so it runs apart from them. The log V8 then writes goes to the
+  // run's work dir, not to isolate-*.log files in the current directory.
   ctx.log('hop-instructions: sidecars, profiled');
-  const profiles = await countChain(ctx, (prefix, appPort) => sidecarChain(ctx, prefix, appPort, `${Date.now()}-profiled`, [], undefined, ['--perf-basic-prof']), sizes, true);
+  const profiling = ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${join(ctx.workDir, 'v8.log')}`];
+  const profiles = await countChain(ctx, (prefix, appPort) => sidecarChain(ctx, prefix, appPort, `${Date.now()}-profiled`, [], undefined, profiling), sizes, true);
   const perHop = (runs, hop, field) => median(runs.map((run) => run[hop][field]));
   const bareTotal = perHop(measured['bare node proxies'], 0, 'lessIdle') + perHop(measured['bare node proxies'], 1, 'lessIdle');
   const thousands = (value) => Math.round(value / 1_000);
