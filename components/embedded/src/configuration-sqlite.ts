@@ -10,6 +10,7 @@ import {
   migrateConfiguration, prepareConfigurationStatements, toItem, type ConfigurationStatements,
 } from './configuration-sqlite-schema.js';
 import { parseConnectionString } from './sqlite-settings.js';
+import { setJournalMode } from './sqlite-journal.js';
 
 /** `configuration.sqlite` metadata; an Outrigger component, its `table` named as in Dapr's `configuration.postgresql`. */
 export const sqliteConfigurationMetadata: readonly MetadataField[] = [
@@ -66,7 +67,7 @@ export class SqliteConfigurationStore implements ConfigurationStore {
     const db = new Database(filename, { readonly, timeout: busyTimeoutMs });
     try {
       db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-      if (!memory && !readonly) db.pragma(`journal_mode = ${parseBoolean(setting('disableWAL')) ? 'DELETE' : 'WAL'}`);
+      if (!memory && !readonly) await setJournalMode(db, parseBoolean(setting('disableWAL')) ? 'DELETE' : 'WAL', busyTimeoutMs);
       if (!readonly) migrateConfiguration(db, table);
       this.statements = prepareConfigurationStatements(db, table);
     } catch (error) {

@@ -6,6 +6,7 @@ import {
 } from '@outrigger/components-api';
 import { errorMessage, parseDuration, type Logger } from '@outrigger/kit';
 import { parseConnectionString } from './sqlite-settings.js';
+import { setJournalMode } from './sqlite-journal.js';
 
 /** `lock.sqlite` metadata; an Outrigger component (Dapr has only `lock.redis`), named like `state.sqlite`'s fields. */
 export const sqliteLockMetadata: readonly MetadataField[] = [
@@ -59,7 +60,7 @@ export class SqliteLockStore implements LockStore {
     const db = new Database(filename, { timeout: busyTimeoutMs });
     try {
       db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-      if (!memory) db.pragma(`journal_mode = ${parseBoolean(setting('disableWAL')) ? 'DELETE' : 'WAL'}`);
+      if (!memory) await setJournalMode(db, parseBoolean(setting('disableWAL')) ? 'DELETE' : 'WAL', busyTimeoutMs);
       db.transaction(() => {
         db.prepare(`CREATE TABLE IF NOT EXISTS ${table} (
           resource_id TEXT NOT NULL PRIMARY KEY,

@@ -8,6 +8,7 @@ import { checkTopic, copyMetadata, messageExpiry } from './pubsub-common.js';
 import { migratePubSub, preparePubSubStatements, type PubSubStatements } from './pubsub-sqlite-schema.js';
 import { parseSqlitePubSubSettings, type SqlitePubSubSettings } from './pubsub-sqlite-settings.js';
 import { SqliteSubscription } from './pubsub-sqlite-subscription.js';
+import { setJournalMode } from './sqlite-journal.js';
 
 interface Open {
   readonly db: Database.Database;
@@ -63,7 +64,7 @@ export class SqlitePubSub implements BulkPublisher {
     const db = new Database(settings.filename, { timeout: settings.busyTimeoutMs });
     try {
       db.pragma(`busy_timeout = ${settings.busyTimeoutMs}`);
-      db.pragma(settings.memory ? 'journal_mode = MEMORY' : 'journal_mode = WAL');
+      await setJournalMode(db, settings.memory ? 'MEMORY' : 'WAL', settings.busyTimeoutMs);
       // With WAL, NORMAL survives any process crash (the case a sidecar broker must survive) and
       // skips an fsync per commit; a power loss may lose the last commits. `_pragma=synchronous(FULL)` overrides.
       db.pragma('synchronous = NORMAL');

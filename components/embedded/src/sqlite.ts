@@ -10,6 +10,7 @@ import { checkDelete, checkOptions, checkWrite, hasEtag, nextEtag, parseEtag } f
 import { cleanupExpired, fromSqlTime, migrate, prepareStatements, toSqlTime, type Statements } from './sqlite-schema.js';
 import { parseSqliteSettings, type SqliteSettings } from './sqlite-settings.js';
 import { decodeValue, encodeValue } from './value-codec.js';
+import { setJournalMode } from './sqlite-journal.js';
 
 /** A validated operation: values encoded and TTLs resolved before the database is touched. */
 type Prepared =
@@ -45,8 +46,8 @@ export class SqliteStateStore implements TransactionalStateStore, QueryableState
     const db = new Database(settings.filename, { readonly: settings.readonly, timeout: settings.busyTimeoutMs });
     try {
       db.pragma(`busy_timeout = ${settings.busyTimeoutMs}`);
-      if (settings.memory) db.pragma('journal_mode = MEMORY');
-      else if (!settings.readonly) db.pragma(`journal_mode = ${settings.disableWAL ? 'DELETE' : 'WAL'}`);
+      if (settings.memory) await setJournalMode(db, 'MEMORY', settings.busyTimeoutMs);
+      else if (!settings.readonly) await setJournalMode(db, settings.disableWAL ? 'DELETE' : 'WAL', settings.busyTimeoutMs);
       for (const [name, value] of settings.pragmas) db.pragma(`${name} = ${value}`);
       if (!settings.readonly) migrate(db, settings.tableName, settings.metadataTableName);
       const statements = prepareStatements(db, settings.tableName, settings.metadataTableName);
