@@ -5,45 +5,23 @@
 // (utime + stime from /proc), and the share of the machine left idle. Rounds alternate the chains;
 // --baseline=<checkout> adds that build's sidecars as one more.
 import { join } from 'node:path';
-import { benchApps, childPids, cpuSeconds, freePort, machineCpu, waitForStatus } from '../lib/processes.mjs';
+import { benchApps, cpuSeconds, machineCpu } from '../lib/processes.mjs';
 import { startNodeProxies } from '../lib/baselines.mjs';
-import { startApp, startSidecar } from '../lib/outrigger.mjs';
+import { startNginxChain, startSidecarChain } from '../lib/chains.mjs';
+import { startApp } from '../lib/outrigger.mjs';
 import { median } from '../lib/stats.mjs';
-import { startNginxHop, wrk } from '../lib/tools.mjs';
-
-async function sidecarChain(ctx, appPort, round, extraFlags, cli) {
-  const appId = `hop-b-${round}-${extraFlags.length}${cli ? '-baseline' : ''}`;
-  const B = await startSidecar({ appId, home: ctx.home, resourcesPath: ctx.emptyResources, appPort, waitForApp: true, extraFlags, cli });
-  const A = await startSidecar({ appId: `hop-a-${round}-${extraFlags.length}${cli ? '-baseline' : ''}`, home: ctx.home, resourcesPath: ctx.emptyResources, extraFlags, cli });
-  return { url: `${A.baseUrl}/v1.0/invoke/${appId}/method/echo`, pids: [A.child.pid, B.child.pid], stop: () => Promise.all([A.stop(), B.stop()]) };
-}
-
-/** Two single-worker nginx hops; the pids measured are the workers' (the masters only wait). */
-async function nginxChain(ctx, appPort) {
-  const [portA, portB] = [await freePort(), await freePort()];
-  const B = startNginxHop({ listenPort: portB, upstreamPort: appPort, workDir: ctx.workDir });
-  const A = startNginxHop({ listenPort: portA, upstreamPort: portB, workDir: ctx.workDir });
-  const stop = () => Promise.all([A.stop(), B.stop()]);
-  const url = `http://127.0.0.1:${portA}/echo`;
-  try {
-    await waitForStatus(url, 200, A, 10_000);
-    return { url, pids: [A, B].map((master) => childPids(master.pid)[0]), stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-}
+import { wrk } from '../lib/tools.mjs';
 
 export async function hopCost(ctx) {
   const chains = {
-    ...(ctx.tools.nginx ? { 'nginx, one process per hop': (appPort) => nginxChain(ctx, appPort) } : {}),
+    ...(ctx.tools.nginx ? { 'nginx, one process per hop': (appPort) => startNginxChain(ctx, appPort) } : {}),
     'bare node proxies': async (appPort) => {
       const proxies = await startNodeProxies(appPort);
       return { url: proxies.url('/echo'), pids: proxies.pids, stop: proxies.stop };
     },
-    sidecars: (appPort, round) => sidecarChain(ctx, appPort, round, []),
-    'sidecars, metrics off': (appPort, round) => sidecarChain(ctx, appPort, round, ['--enable-metrics=false']),
-    ...(ctx.baselineCli ? { 'sidecars, baseline build': (appPort, round) => sidecarChain(ctx, appPort, round, [], ctx.baselineCli) } : {}),
+    sidecars: (appPort, round) => startSidecarChain(ctx, appPort, { tag: `${round}` }),
+    'sidecars, metrics off': (appPort, round) => startSidecarChain(ctx, appPort, { tag: `${round}-nometrics`, extraFlags: ['--enable-metrics=false'] }),
+    ...(ctx.baselineCli ? { 'sidecars, baseline build': (appPort, round) => startSidecarChain(ctx, appPort, { tag: `${round}-baseline`, cli: ctx.baselineCli }) } : {}),
   };
   const measured = Object.fromEntries(Object.keys(chains).map((name) => [name, []]));
   const rounds = ctx.rounds ?? (ctx.quick ? 1 : 3);

@@ -12,37 +12,17 @@ import { join } from 'node:path';
 import { startNodeProxies } from '../lib/baselines.mjs';
 import { callgrindAvailable, callgrindPrefix, dumpInstructions, setCounting } from '../lib/callgrind.mjs';
 import { profileDump } from '../lib/callgrind-profile.mjs';
-import { benchApps, freePort, mkdirp, sleep, waitForStatus } from '../lib/processes.mjs';
-import { startApp, startSidecar } from '../lib/outrigger.mjs';
+import { startNginxChain, startSidecarChain } from '../lib/chains.mjs';
+import { benchApps, mkdirp, sleep } from '../lib/processes.mjs';
+import { startApp } from '../lib/outrigger.mjs';
 import { countedLoop, median } from '../lib/stats.mjs';
-import { startNginxHop } from '../lib/tools.mjs';
 import { Pool } from 'undici';
 
 /** Under callgrind a sidecar takes 20–40 s to start, a bare proxy several. */
 const readyTimeoutMs = 180_000;
 
-async function sidecarChain(ctx, prefix, appPort, tag, extraFlags = [], cli, nodeArgs = []) {
-  const common = { home: ctx.home, resourcesPath: ctx.emptyResources, extraFlags, cli, prefix, readyTimeoutMs, pollMs: 250, nodeArgs };
-  const B = await startSidecar({ ...common, appId: `count-b-${tag}`, appPort, waitForApp: true });
-  const A = await startSidecar({ ...common, appId: `count-a-${tag}` }).catch(async (error) => { await B.stop(); throw error; });
-  return { url: `${A.baseUrl}/v1.0/invoke/count-b-${tag}/method/echo`, pids: [A.child.pid, B.child.pid], stop: () => Promise.all([A.stop(30_000), B.stop(30_000)]) };
-}
-
-async function nginxChain(ctx, prefix, appPort) {
-  const [portA, portB] = [await freePort(), await freePort()];
-  const B = startNginxHop({ listenPort: portB, upstreamPort: appPort, workDir: ctx.workDir, prefix });
-  const A = startNginxHop({ listenPort: portA, upstreamPort: portB, workDir: ctx.workDir, prefix });
-  const stop = () => Promise.all([A.stop(30_000), B.stop(30_000)]);
-  const url = `http://127.0.0.1:${portA}/echo`;
-  try {
-    await waitForStatus(url, 200, A, readyTimeoutMs, 250);
-    // Under a prefix nginx runs without a master: each child is the process that proxies.
-    return { url, pids: [A.pid, B.pid], stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-}
+/** The chain options for hops under callgrind: slow to start and to stop. */
+const counted = (prefix) => ({ prefix, readyTimeoutMs, pollMs: 250, graceMs: 30_000 });
 
 /**
  * Sends `requests` 1 KB POSTs, 16 at a time, on the pool's 16 connections; fails on any answer but 200.
@@ -96,14 +76,14 @@ async function countChain(ctx, start, { warmup, requests }, profile = false) {
 export async function hopInstructions(ctx) {
   if (!callgrindAvailable()) return { sections: [{ title: 'Hop instructions: skipped', notes: ['valgrind is not installed (apt-get install valgrind)'] }], targets: [], raw: {} };
   const chains = {
-    ...(ctx.tools.nginx ? { 'nginx, one process per hop': (prefix, appPort) => nginxChain(ctx, prefix, appPort) } : {}),
+    ...(ctx.tools.nginx ? { 'nginx, one process per hop': (prefix, appPort) => startNginxChain(ctx, appPort, counted(prefix)) } : {}),
     'bare node proxies': async (prefix, appPort) => {
       const proxies = await startNodeProxies(appPort, { prefix, readyTimeoutMs });
       return { url: proxies.url('/echo'), pids: proxies.pids, stop: proxies.stop };
     },
-    sidecars: (prefix, appPort) => sidecarChain(ctx, prefix, appPort, `${Date.now()}`),
-    'sidecars, metrics off': (prefix, appPort) => sidecarChain(ctx, prefix, appPort, `${Date.now()}-nometrics`, ['--enable-metrics=false']),
-    ...(ctx.baselineCli ? { 'sidecars, baseline build': (prefix, appPort) => sidecarChain(ctx, prefix, appPort, `${Date.now()}-baseline`, [], ctx.baselineCli) } : {}),
+    sidecars: (prefix, appPort) => startSidecarChain(ctx, appPort, { ...counted(prefix), tag: `${Date.now()}` }),
+    'sidecars, metrics off': (prefix, appPort) => startSidecarChain(ctx, appPort, { ...counted(prefix), tag: `${Date.now()}-nometrics`, extraFlags: ['--enable-metrics=false'] }),
+    ...(ctx.baselineCli ? { 'sidecars, baseline build': (prefix, appPort) => startSidecarChain(ctx, appPort, { ...counted(prefix), tag: `${Date.now()}-baseline`, cli: ctx.baselineCli }) } : {}),
   };
   // A sidecar's count per request settles only after about 10,000 requests: after 3,000, TurboFan was still
   // compiling and the warm-up's garbage was being marked, and B counted 263k instructions a request
@@ -122,7 +102,7 @@ export async function hopInstructions(ctx) {
   // run's work dir, not to isolate-*.log files in the current directory.
   ctx.log('hop-instructions: sidecars, profiled');
   const profiling = ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${join(ctx.workDir, 'v8.log')}`];
-  const profiles = await countChain(ctx, (prefix, appPort) => sidecarChain(ctx, prefix, appPort, `${Date.now()}-profiled`, [], undefined, profiling), sizes, true);
+  const profiles = await countChain(ctx, (prefix, appPort) => startSidecarChain(ctx, appPort, { ...counted(prefix), tag: `${Date.now()}-profiled`, nodeArgs: profiling }), sizes, true);
   const perHop = (runs, hop, field) => median(runs.map((run) => run[hop][field]));
   const bareTotal = perHop(measured['bare node proxies'], 0, 'lessIdle') + perHop(measured['bare node proxies'], 1, 'lessIdle');
   const thousands = (value) => Math.round(value / 1_000);
