@@ -309,14 +309,10 @@ export class InvokeService {
 export function parseTarget(target: string, defaultNamespace: string): { appId: string; namespace: string } {
   // indexOf and slice, not split: this runs on every invocation (see @outrigger/kit's request-target).
   const dotAt = target.indexOf('.');
-  if (dotAt < 0) {
-    if (target === '') throw daprError('directInvoke', target, `invalid app id ${target}`);
-    return { appId: target, namespace: defaultNamespace };
-  }
-  const appId = target.slice(0, dotAt);
-  const namespace = target.slice(dotAt + 1);
-  if (appId === '' || namespace === '' || namespace.includes('.')) throw daprError('directInvoke', target, `invalid app id ${target}`);
-  return { appId, namespace };
+  const appId = dotAt < 0 ? target : target.slice(0, dotAt);
+  const namespace = dotAt < 0 ? undefined : target.slice(dotAt + 1);
+  if (appId === '' || namespace === '' || namespace?.includes('.')) throw daprError('directInvoke', target, `invalid app id ${target}`);
+  return { appId, namespace: namespace ?? defaultNamespace };
 }
 
 /**
