@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { pathOf, queryOf } from './request-target.js';
+import { pathOf, queryOf, splitTarget } from './request-target.js';
 
 describe('request target', () => {
   it('cuts at the first question mark', () => {
@@ -19,5 +19,11 @@ describe('request target', () => {
     assert.equal(pathOf('?a=1'), '');
     assert.equal(queryOf('?a=1'), 'a=1');
     assert.equal(pathOf(''), '');
+  });
+
+  it('splits path and query in one search, telling no query from an empty one', () => {
+    assert.deepEqual(splitTarget('/method/x?a=1&b=?'), { path: '/method/x', query: 'a=1&b=?' });
+    assert.deepEqual(splitTarget('/method/x'), { path: '/method/x', query: undefined });
+    assert.deepEqual(splitTarget('/method/x?'), { path: '/method/x', query: '' });
   });
 });

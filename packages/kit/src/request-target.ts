@@ -13,3 +13,13 @@ export function queryOf(target: string): string {
   const queryAt = target.indexOf('?');
   return queryAt < 0 ? '' : target.slice(queryAt + 1);
 }
+
+/**
+ * The path and the query string of a request target from one search, for callers that need both (the
+ * app channel takes them apart). `query` is undefined when the target has no `?`, and empty when it
+ * ends in one.
+ */
+export function splitTarget(target: string): { path: string; query: string | undefined } {
+  const queryAt = target.indexOf('?');
+  return queryAt < 0 ? { path: target, query: undefined } : { path: target.slice(0, queryAt), query: target.slice(queryAt + 1) };
+}

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { splitTarget } from '@outrigger/kit';
 import type { AppChannel, CallerIdentity } from './app-channel.js';
 import { relayAnswer, smallOrStreamedBody } from './http-forwarder.js';
 import { forwardableHeaders } from './proxy-headers.js';
@@ -14,11 +15,11 @@ export async function forwardToApp(
   channel: AppChannel, req: IncomingMessage, res: ServerResponse, pathAndQuery: string, identity: CallerIdentity, dropHeaders: readonly string[], maxBodyBytes: number,
 ): Promise<void> {
   const verb = req.method ?? 'GET';
-  const queryAt = pathAndQuery.indexOf('?');
+  const { path, query } = splitTarget(pathAndQuery);
   const response = await channel.invokeMethod({
     verb,
-    path: queryAt < 0 ? pathAndQuery : pathAndQuery.slice(0, queryAt),
-    query: queryAt < 0 ? undefined : pathAndQuery.slice(queryAt + 1),
+    path,
+    query,
     headers: forwardableHeaders(req.headers, dropHeaders),
     body: await smallOrStreamedBody(req, verb, maxBodyBytes),
     identity,

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { daprError, errorMessage, isDaprError, type DaprError, type Logger } from '@outrigger/kit';
+import { daprError, errorMessage, isDaprError, splitTarget, type DaprError, type Logger } from '@outrigger/kit';
 import { wholeBody, type AppChannel, type AppInvokeResponse } from '../../app-channel/app-channel.js';
 import { forwardToApp } from '../../app-channel/forward-to-app.js';
 import { LazyAgent } from '../../app-channel/lazy-agent.js';
@@ -122,15 +122,15 @@ export class InvokeService {
   answerFramed(request: FramedRequest): Promise<AppInvokeResponse> {
     const channel = this.acceptingChannel();
     if ((request.body?.length ?? 0) > this.options.maxBodyBytes) throw this.bodyTooLarge();
-    const queryAt = request.pathAndQuery.indexOf('?');
+    const { path, query } = splitTarget(request.pathAndQuery);
     const caller = (name: string) => {
       const value = request.headers[name];
       return typeof value === 'string' ? value : '';
     };
     return channel.invokeMethod({
       verb: request.verb,
-      path: queryAt < 0 ? request.pathAndQuery : request.pathAndQuery.slice(0, queryAt),
-      query: queryAt < 0 ? undefined : request.pathAndQuery.slice(queryAt + 1),
+      path,
+      query,
       headers: forwardableHeaders(request.headers, inboundDroppedHeaders),
       body: request.body,
       identity: { callerAppId: caller(callerHeaders.appId), callerNamespace: caller(callerHeaders.namespace), calleeAppId: this.options.appId },
