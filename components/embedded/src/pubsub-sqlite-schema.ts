@@ -5,14 +5,19 @@ import type { Database, Statement } from 'better-sqlite3';
  * - topic_groups(topic, consumer_group): the durable groups of a topic, registered when a group first
  *   subscribes. A publish fans out to the groups registered at that moment.
  * - messages(id, topic, data, content_type, metadata, published_at, expires_at): one row per publish
- *   that had at least one group; deleted once no delivery refers to it.
+ *   that had at least one group, or that waits for the topic's first group (see unclaimed); deleted once
+ *   no delivery refers to it.
+ * - unclaimed(message_id, topic, until): messages published while their topic had no group. The first
+ *   group to subscribe to the topic gets a delivery for each one whose `until` has not passed, and the
+ *   rows go; past `until`, the clean-up deletes them with their message.
  * - deliveries(id, consumer_group, topic, message_id, available_at, lease_owner, lease_until, attempts):
  *   one row per (group, message) until the group acknowledges it. A row is deliverable when
  *   available_at has passed and it has no live lease; leasing stamps lease_owner and lease_until.
  * - meta(key, value): the schema version.
  */
 
-export const SCHEMA_VERSION = 1;
+/** 2 added `unclaimed`; a version-1 file gains the table when a newer process opens it. */
+export const SCHEMA_VERSION = 2;
 
 /** A delivery leased by one subscription. */
 export interface LeasedRow {
@@ -32,6 +37,12 @@ export interface MessageRow {
 
 export interface PubSubStatements {
   readonly registerGroup: Statement<[{ topic: string; group: string; now: number }]>;
+  /** A message published while its topic had no group, kept for the first group until `until`. */
+  readonly insertUnclaimed: Statement<[{ messageId: number | bigint; topic: string; until: number }]>;
+  /** One delivery for `group` per unclaimed, unexpired message of the topic. */
+  readonly claimUnclaimed: Statement<[{ group: string; topic: string; now: number }]>;
+  /** Forgets the claimed rows; those past `until` stay for the clean-up, which deletes their message. */
+  readonly forgetClaimed: Statement<[{ topic: string; now: number }]>;
   readonly hasGroups: Statement<[string], { found: number }>;
   readonly insertMessage: Statement<[{ topic: string; data: Buffer; contentType: string | null; metadata: string | null; now: number; expiresAt: number | null }]>;
   /** One delivery per registered group of the topic. */
@@ -50,6 +61,7 @@ export interface PubSubStatements {
   readonly staleMessages: Statement<[{ now: number; cutoff: number; limit: number }], { id: number }>;
   readonly deleteDeliveriesOf: Statement<[string]>;
   readonly deleteMessages: Statement<[string]>;
+  readonly deleteUnclaimedOf: Statement<[string]>;
 }
 
 /**
@@ -79,6 +91,10 @@ export function migratePubSub(db: Database, prefix: string): void {
       CREATE INDEX IF NOT EXISTS ${prefix}deliveries_fetch ON ${prefix}deliveries (consumer_group, topic, id);
       CREATE INDEX IF NOT EXISTS ${prefix}deliveries_message ON ${prefix}deliveries (message_id);
       CREATE INDEX IF NOT EXISTS ${prefix}deliveries_owner ON ${prefix}deliveries (lease_owner) WHERE lease_owner IS NOT NULL;
+      CREATE TABLE IF NOT EXISTS ${prefix}unclaimed (
+        message_id INTEGER NOT NULL PRIMARY KEY, topic TEXT NOT NULL, until INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS ${prefix}unclaimed_topic ON ${prefix}unclaimed (topic, message_id);
+      CREATE INDEX IF NOT EXISTS ${prefix}unclaimed_until ON ${prefix}unclaimed (until);
     `);
     db.prepare(`REPLACE INTO ${prefix}meta (key, value) VALUES ('schema-version', ?)`).run(String(SCHEMA_VERSION));
   }).exclusive();
@@ -88,11 +104,18 @@ export function preparePubSubStatements(db: Database, prefix: string): PubSubSta
   const groups = `${prefix}topic_groups`;
   const messages = `${prefix}messages`;
   const deliveries = `${prefix}deliveries`;
+  const unclaimed = `${prefix}unclaimed`;
   // Deliverable: its back-off is over and nobody holds a live lease (a dead consumer's lease runs out).
   const deliverable = 'consumer_group = @group AND topic = @topic AND available_at <= @now AND (lease_until IS NULL OR lease_until <= @now)';
   return {
     registerGroup: db.prepare(`INSERT OR IGNORE INTO ${groups} (topic, consumer_group, registered_at) VALUES (@topic, @group, @now)`),
     hasGroups: db.prepare(`SELECT 1 AS found FROM ${groups} WHERE topic = ? LIMIT 1`),
+    insertUnclaimed: db.prepare(`INSERT INTO ${unclaimed} (message_id, topic, until) VALUES (@messageId, @topic, @until)`),
+    claimUnclaimed: db.prepare(`INSERT INTO ${deliveries} (consumer_group, topic, message_id, available_at)
+      SELECT @group, u.topic, u.message_id, @now FROM ${unclaimed} u JOIN ${messages} m ON m.id = u.message_id
+      WHERE u.topic = @topic AND u.until > @now AND (m.expires_at IS NULL OR m.expires_at > @now) ORDER BY u.message_id`),
+    // A message whose TTL ran out was not claimed; with its row gone, the clean-up finds it by its expiry.
+    forgetClaimed: db.prepare(`DELETE FROM ${unclaimed} WHERE topic = @topic AND until > @now`),
     insertMessage: db.prepare(`INSERT INTO ${messages} (topic, data, content_type, metadata, published_at, expires_at)
       VALUES (@topic, @data, @contentType, @metadata, @now, @expiresAt)`),
     fanOut: db.prepare(`INSERT INTO ${deliveries} (consumer_group, topic, message_id, available_at)
@@ -110,8 +133,10 @@ export function preparePubSubStatements(db: Database, prefix: string): PubSubSta
     renew: db.prepare(`UPDATE ${deliveries} SET lease_until = @until WHERE lease_owner = @owner`),
     release: db.prepare(`UPDATE ${deliveries} SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?`),
     staleMessages: db.prepare(`SELECT id FROM ${messages}
-      WHERE (expires_at IS NOT NULL AND expires_at <= @now) OR published_at < @cutoff LIMIT @limit`),
+      WHERE (expires_at IS NOT NULL AND expires_at <= @now) OR published_at < @cutoff
+        OR id IN (SELECT message_id FROM ${unclaimed} WHERE until <= @now) LIMIT @limit`),
     deleteDeliveriesOf: db.prepare(`DELETE FROM ${deliveries} WHERE message_id IN (SELECT value FROM json_each(?))`),
     deleteMessages: db.prepare(`DELETE FROM ${messages} WHERE id IN (SELECT value FROM json_each(?))`),
+    deleteUnclaimedOf: db.prepare(`DELETE FROM ${unclaimed} WHERE message_id IN (SELECT value FROM json_each(?))`),
   };
 }

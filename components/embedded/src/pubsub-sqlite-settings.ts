@@ -29,6 +29,10 @@ export const sqlitePubSubMetadata: readonly MetadataField[] = [
     name: 'retentionPeriod', kind: 'duration', default: '0',
     description: 'Unacknowledged messages older than this are deleted (for consumer groups that never come back); 0 keeps them until acknowledged or expired.',
   },
+  {
+    name: 'unclaimedRetention', kind: 'duration', default: '1h',
+    description: 'How long a message published to a topic that no consumer group has subscribed to yet waits for the first group to subscribe; 0 drops such messages.',
+  },
   { name: 'cleanupInterval', kind: 'duration', default: '1m', description: 'How often expired messages and messages past the retention period are deleted; 0 disables the clean-up.' },
   { name: 'busyTimeout', kind: 'duration', default: '2s', description: 'How long a write waits for another process\'s lock (SQLite busy_timeout).' },
   { name: 'tablePrefix', default: 'pubsub_', description: 'Prefix of the broker\'s tables, so one file can also hold `state.sqlite` tables; letters, digits and underscores.' },
@@ -44,6 +48,8 @@ export interface SqlitePubSubSettings {
   readonly concurrency: number;
   /** 0: no retention limit. */
   readonly retentionMs: number;
+  /** 0: a message published to a topic with no group is dropped. */
+  readonly unclaimedRetentionMs: number;
   /** 0: no clean-up timer. */
   readonly cleanupIntervalMs: number;
   readonly busyTimeoutMs: number;
@@ -77,6 +83,7 @@ export function parseSqlitePubSubSettings(metadata: Readonly<Record<string, stri
     pollIntervalMs: Math.max(1, duration('pollInterval')),
     concurrency: positiveInteger(metadata, 'concurrency', DEFAULT_CONCURRENCY, 'maxDeliveryBatch'),
     retentionMs: Math.max(0, duration('retentionPeriod')),
+    unclaimedRetentionMs: Math.max(0, duration('unclaimedRetention')),
     cleanupIntervalMs: Math.max(0, duration('cleanupInterval')),
     busyTimeoutMs: Math.max(0, Math.trunc(duration('busyTimeout'))),
     tablePrefix: prefix,

@@ -34,6 +34,16 @@ function rows(file: string, prefix = 'pubsub_'): { messages: number; deliveries:
   }
 }
 
+/** Messages waiting for a topic's first group. */
+function unclaimedRows(file: string): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM pubsub_unclaimed').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
 const conformanceFile = join(dir, 'conformance.db');
 runPubSubConformance({ name: 'pubsub.sqlite', create: (consumerId) => open({ connectionString: conformanceFile, consumerID: consumerId }) });
 
@@ -67,9 +77,32 @@ describe('pubsub.sqlite', () => {
     await second.close();
   });
 
-  it('stores nothing for a topic no group has subscribed to, and delivers only what comes after', async () => {
+  it('keeps what is published before any group subscribed for the first group, in order, and only for it', async () => {
+    const file = join(dir, 'unclaimed.db');
+    const [publisher, first, second] = [await open({ connectionString: file, consumerID: 'p' }),
+      await open({ connectionString: file, consumerID: 'first' }), await open({ connectionString: file, consumerID: 'second' })];
+    for (const body of ['early-1', 'early-2', 'early-3']) await publisher.publish({ topic: 't', data: bytes(body), metadata: { n: body } });
+    assert.deepEqual(rows(file), { messages: 3, deliveries: 0 }, 'stored, waiting for a group');
+    const firstGot: PubSubMessage[] = [];
+    await first.subscribe({ topic: 't' }, async (message) => { firstGot.push(message); });
+    await waitFor('the waiting messages', () => firstGot.length >= 3);
+    assert.deepEqual(firstGot.map(text), ['early-1', 'early-2', 'early-3'], 'in publish order');
+    assert.deepEqual(firstGot.map((message) => message.metadata?.n), ['early-1', 'early-2', 'early-3']);
+    // A group that comes later gets what is published from then on, not the first group's messages.
+    const secondGot: string[] = [];
+    await second.subscribe({ topic: 't' }, async (message) => { secondGot.push(text(message)); });
+    await publisher.publish({ topic: 't', data: bytes('late') });
+    await waitFor('the late message in both groups', () => secondGot.includes('late') && firstGot.length === 4);
+    await waitFor('the acknowledgements', () => rows(file).messages === 0);
+    assert.deepEqual(secondGot, ['late']);
+    assert.deepEqual(firstGot.map(text), ['early-1', 'early-2', 'early-3', 'late'], 'each message once');
+    assert.equal(unclaimedRows(file), 0);
+    await Promise.all([publisher.close(), first.close(), second.close()]);
+  });
+
+  it('stores nothing for a topic no group has subscribed to when unclaimedRetention is 0', async () => {
     const file = join(dir, 'no-group.db');
-    const pubsub = await open({ connectionString: file, consumerID: 'g' });
+    const pubsub = await open({ connectionString: file, consumerID: 'g', unclaimedRetention: '0' });
     await pubsub.publish({ topic: 't', data: bytes('before') });
     assert.deepEqual(rows(file), { messages: 0, deliveries: 0 });
     const got: string[] = [];
@@ -78,6 +111,53 @@ describe('pubsub.sqlite', () => {
     await waitFor('the later message', () => got.includes('after'));
     assert.deepEqual(got, ['after']);
     await pubsub.close();
+  });
+
+  it('does not hand a group messages that waited past unclaimedRetention or their TTL, and cleanup() deletes them', async () => {
+    const file = join(dir, 'unclaimed-expiry.db');
+    const pubsub = await open({ connectionString: file, consumerID: 'g', unclaimedRetention: '2s', cleanupInterval: '0' });
+    try {
+      const startedAt = Date.now();
+      await pubsub.publish({ topic: 't', data: bytes('too-early') });
+      await pubsub.publish({ topic: 'other', data: bytes('never-claimed') });
+      // TTLs come in whole seconds: this one runs out before its wait for a group would.
+      await waitFor('a second to pass', () => Date.now() > startedAt + 1_100, 5_000);
+      await pubsub.publish({ topic: 't', data: bytes('ttl'), metadata: { ttlInSeconds: '1' } });
+      await waitFor('the first messages\' wait and the TTL to pass', () => Date.now() > startedAt + 2_200, 5_000);
+      await pubsub.publish({ topic: 't', data: bytes('in-time') });
+      const got: string[] = [];
+      await pubsub.subscribe({ topic: 't' }, async (message) => { got.push(text(message)); });
+      await waitFor('the message still waiting', () => got.length === 1 && rows(file).deliveries === 0);
+      assert.deepEqual(got, ['in-time']);
+      assert.equal(pubsub.cleanup(), 3, 'the message past its wait, the one past its TTL, and the one on the other topic');
+      assert.deepEqual(rows(file), { messages: 0, deliveries: 0 });
+      assert.equal(unclaimedRows(file), 0);
+    } finally {
+      await pubsub.close();
+    }
+  });
+
+  it('moves a file made by schema version 1 to version 2 and keeps its messages', async () => {
+    const file = join(dir, 'schema-1.db');
+    const old = await open({ connectionString: file, consumerID: 'g' });
+    await (await old.subscribe({ topic: 't' }, async () => undefined)).close();
+    await old.publish({ topic: 't', data: bytes('kept') });
+    await old.close();
+    // What a version-1 broker left: no unclaimed table, version 1 in meta.
+    const db = new Database(file);
+    db.exec("DROP TABLE pubsub_unclaimed; UPDATE pubsub_meta SET value = '1' WHERE key = 'schema-version'");
+    db.close();
+    const reopened = await open({ connectionString: file, consumerID: 'g' });
+    const got: string[] = [];
+    await reopened.subscribe({ topic: 't' }, async (message) => { got.push(text(message)); });
+    await reopened.publish({ topic: 'new', data: bytes('waits') });
+    await waitFor('the kept message', () => got.length === 1);
+    assert.deepEqual(got, ['kept']);
+    assert.equal(unclaimedRows(file), 1);
+    const meta = new Database(file, { readonly: true });
+    assert.equal((meta.prepare("SELECT value FROM pubsub_meta WHERE key = 'schema-version'").get() as { value: string }).value, '2');
+    meta.close();
+    await reopened.close();
   });
 
   it('commits publishes made together in one go: each answered once stored, each delivered and acknowledged once', async () => {
@@ -226,7 +306,7 @@ describe('pubsub.sqlite', () => {
     const db = new Database(file, { readonly: true });
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((row) => row.name);
     db.close();
-    assert.deepEqual(tables, ['broker_deliveries', 'broker_messages', 'broker_meta', 'broker_topic_groups']);
+    assert.deepEqual(tables, ['broker_deliveries', 'broker_messages', 'broker_meta', 'broker_topic_groups', 'broker_unclaimed']);
   });
 
   it('works on a process-local :memory: database', async () => {

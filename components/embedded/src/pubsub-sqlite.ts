@@ -43,8 +43,10 @@ const CLEANUP_BATCHES_PER_TICK = 20;
  * pubsub-sqlite-schema.ts; delivery loop: pubsub-sqlite-subscription.ts.
  *
  * Semantics: a consumer group receives every message published after the group first subscribed to
- * the topic (from any process), including while none of its subscribers runs; messages published to
- * a topic no group ever subscribed to are dropped. Within a group, subscriptions in any process compete
+ * the topic (from any process), including while none of its subscribers runs. Messages published to a
+ * topic no group has subscribed to yet wait up to `unclaimedRetention` for the first group that does
+ * (as a publisher that starts before its subscriber expects; Dapr's default Redis broker keeps them
+ * too). Within a group, subscriptions in any process compete
  * for messages. A rejected message comes back after a back-off of 100 ms doubling to 2 s; a message
  * leased by a consumer that died comes back after `visibilityTimeout`. Order is publish order per topic
  * for fetching, but concurrent handlers and redeliveries mean handlers may finish out of order.
@@ -157,8 +159,15 @@ export class SqlitePubSub implements BulkPublisher {
     const open = this.opened();
     checkTopic(request.topic);
     const { db, statements, settings, logger } = open;
-    // From this commit on, every publish to the topic (from any process) fans out to this group too.
-    db.transaction(() => statements.registerGroup.run({ topic: request.topic, group: settings.group, now: Date.now() })).immediate();
+    // From this commit on, every publish to the topic (from any process) fans out to this group too. The
+    // messages that waited for a first group become this group's: publishes and registrations each
+    // hold the write lock, so a message is either fanned out or claimed, never both nor neither.
+    db.transaction(() => {
+      const now = Date.now();
+      statements.registerGroup.run({ topic: request.topic, group: settings.group, now });
+      statements.claimUnclaimed.run({ topic: request.topic, group: settings.group, now });
+      statements.forgetClaimed.run({ topic: request.topic, now });
+    }).immediate();
     const subscription: SqliteSubscription = new SqliteSubscription({
       db, statements, settings, logger, handler,
       topic: request.topic,
@@ -170,8 +179,8 @@ export class SqlitePubSub implements BulkPublisher {
   }
 
   /**
-   * Deletes expired messages and, with a `retentionPeriod`, messages older than it, with their
-   * deliveries, in small transactions. The timer calls it; exposed for operators and tests.
+   * Deletes expired messages, messages that waited for a first group past `unclaimedRetention` and, with
+   * a `retentionPeriod`, messages older than it, with their deliveries, in small transactions. The timer calls it; exposed for operators and tests.
    * @returns messages deleted.
    */
   cleanup(): number {
@@ -183,6 +192,7 @@ export class SqlitePubSub implements BulkPublisher {
       const count = db.transaction(() => {
         const ids = JSON.stringify(statements.staleMessages.all({ now, cutoff, limit: CLEANUP_BATCH }).map((row) => row.id));
         statements.deleteDeliveriesOf.run(ids);
+        statements.deleteUnclaimedOf.run(ids);
         return statements.deleteMessages.run(ids).changes;
       }).immediate();
       deleted += count;
@@ -191,12 +201,17 @@ export class SqlitePubSub implements BulkPublisher {
     return deleted;
   }
 
-  /** Stores the message and one delivery per registered group; a topic with no group stores nothing. */
+  /**
+   * Stores the message and one delivery per registered group; on a topic with no group, stores it to
+   * wait for the first one (or, with `unclaimedRetention` 0, stores nothing).
+   */
   private insert(prepared: Prepared, now: number): void {
-    const { statements } = this.opened();
-    if (!statements.hasGroups.get(prepared.topic)) return;
+    const { statements, settings } = this.opened();
+    const hasGroups = statements.hasGroups.get(prepared.topic) !== undefined;
+    if (!hasGroups && settings.unclaimedRetentionMs === 0) return;
     const { lastInsertRowid } = statements.insertMessage.run({ ...prepared, now });
-    statements.fanOut.run({ topic: prepared.topic, messageId: lastInsertRowid, now });
+    if (hasGroups) statements.fanOut.run({ topic: prepared.topic, messageId: lastInsertRowid, now });
+    else statements.insertUnclaimed.run({ messageId: lastInsertRowid, topic: prepared.topic, until: now + settings.unclaimedRetentionMs });
   }
 
   /** Subscribers in this process hear of a publish at once; other processes find it at their next poll. */

@@ -1,5 +1,6 @@
 // At-least-once delivery over the embedded durable broker between two `outrigger run` processes:
-// 1,000 messages counted by id, once undisturbed and once with the subscriber's sidecar SIGKILLed mid-stream.
+// 1,000 messages counted by id, once undisturbed and once with the subscriber's sidecar SIGKILLed mid-stream;
+// and a publisher that runs to its end before its subscriber ever starts.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -71,5 +72,16 @@ describe('1,000 messages over pubsub.sqlite between two processes', () => {
     const { unique, duplicates } = ledger(file);
     for (let n = 0; n < total; n++) assert.ok(unique.has(`storm-${n}`), `storm-${n} delivered`);
     t.diagnostic(`delivered before the kill: ${before}; duplicates after redelivery: ${duplicates}`);
+  });
+
+  it('delivers what a publisher sent before its subscriber first started (the publisher-first start order)', async () => {
+    const file = join(dir.path, 'early.ledger');
+    const publisher = await startPublisher('early');
+    assert.equal(await publisher.process.exited, 0, publisher.process.output);
+    // No consumer group had subscribed to the topic while it published.
+    await startSubscriber('early', file);
+    await waitFor('every message in the ledger', () => ledger(file).unique.size === total, 60_000, 100);
+    const { unique } = ledger(file);
+    for (let n = 0; n < total; n++) assert.ok(unique.has(`early-${n}`), `early-${n} delivered`);
   });
 });
