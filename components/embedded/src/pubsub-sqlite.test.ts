@@ -129,7 +129,7 @@ describe('pubsub.sqlite', () => {
       await pubsub.subscribe({ topic: 't' }, async (message) => { got.push(text(message)); });
       await waitFor('the message still waiting', () => got.length === 1 && rows(file).deliveries === 0);
       assert.deepEqual(got, ['in-time']);
-      assert.equal(pubsub.cleanup(), 3, 'the message past its wait, the one past its TTL, and the one on the other topic');
+      assert.equal(await pubsub.cleanup(), 3, 'the message past its wait, the one past its TTL, and the one on the other topic');
       assert.deepEqual(rows(file), { messages: 0, deliveries: 0 });
       assert.equal(unclaimedRows(file), 0);
     } finally {
@@ -270,17 +270,35 @@ describe('pubsub.sqlite', () => {
     const publishedAt = Date.now();
     await pubsub.publish({ topic: 't', data: bytes('short'), metadata: { ttlInSeconds: '1' } });
     await pubsub.publish({ topic: 't', data: bytes('kept') });
-    assert.equal(pubsub.cleanup(), 0, 'nothing is stale yet');
+    assert.equal(await pubsub.cleanup(), 0, 'nothing is stale yet');
     await waitFor('the TTL to pass', () => Date.now() > publishedAt + 1_100, 5_000);
-    assert.equal(pubsub.cleanup(), 1);
+    assert.equal(await pubsub.cleanup(), 1);
     assert.deepEqual(rows(file), { messages: 1, deliveries: 1 });
     await pubsub.close();
 
     const strict = await open({ connectionString: file, consumerID: 'g', retentionPeriod: '1ms', cleanupInterval: '0' });
     await waitFor('the message to be older than 1 ms', () => Date.now() > publishedAt + 2, 1_000);
-    assert.equal(strict.cleanup(), 1);
+    assert.equal(await strict.cleanup(), 1);
     assert.deepEqual(rows(file), { messages: 0, deliveries: 0 });
     await strict.close();
+  });
+
+  it('clears a backlog of any size in cleanup(), a few hundred messages a transaction', async () => {
+    const file = join(dir, 'backlog.db');
+    const pubsub = await open({ connectionString: file, consumerID: 'g', unclaimedRetention: '1ms', cleanupInterval: '0' });
+    try {
+      // A busy topic nobody subscribes to: more than one clean-up tick used to delete (10,000).
+      const entries = Array.from({ length: 12_345 }, (_, index) => ({ entryId: String(index), topic: 'unheard', data: bytes('x') }));
+      assert.deepEqual(await pubsub.bulkPublish('unheard', entries), []);
+      const storedAt = Date.now();
+      assert.equal(rows(file).messages, 12_345);
+      await waitFor('the messages\' wait to pass', () => Date.now() > storedAt + 2, 1_000);
+      assert.equal(await pubsub.cleanup(), 12_345);
+      assert.deepEqual(rows(file), { messages: 0, deliveries: 0 });
+      assert.equal(unclaimedRows(file), 0);
+    } finally {
+      await pubsub.close();
+    }
   });
 
   it('publishes the valid entries of a bulk in one go and reports the invalid ones', async () => {

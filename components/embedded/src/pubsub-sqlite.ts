@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type {
   BulkPublisher, ComponentContext, MessageHandler, PublishRequest, PubSubFeature, PubSubSubscription, SubscribeRequest,
@@ -33,9 +34,8 @@ interface QueuedPublish {
   readonly reject: (error: unknown) => void;
 }
 
-/** Expired or retained-too-long messages deleted per clean-up transaction, and transactions per tick. */
+/** Expired or retained-too-long messages deleted per clean-up transaction. */
 const CLEANUP_BATCH = 500;
-const CLEANUP_BATCHES_PER_TICK = 20;
 
 /**
  * `pubsub.sqlite`: a durable, at-least-once broker in one SQLite file, shared by the sidecars of one
@@ -58,6 +58,7 @@ const CLEANUP_BATCHES_PER_TICK = 20;
 export class SqlitePubSub implements BulkPublisher {
   private open: Open | undefined;
   private cleanupTimer: NodeJS.Timeout | undefined;
+  private cleaning = false;
   private readonly subscriptions = new Set<SqliteSubscription>();
   private readonly queued = new TurnBatch<QueuedPublish>((batch) => this.commitPublishes(batch));
 
@@ -78,7 +79,7 @@ export class SqlitePubSub implements BulkPublisher {
       throw error;
     }
     if (settings.cleanupIntervalMs > 0) {
-      this.cleanupTimer = setInterval(() => this.runCleanup(), settings.cleanupIntervalMs);
+      this.cleanupTimer = setInterval(() => void this.runCleanup(), settings.cleanupIntervalMs);
       this.cleanupTimer.unref();
     }
   }
@@ -180,13 +181,16 @@ export class SqlitePubSub implements BulkPublisher {
 
   /**
    * Deletes expired messages, messages that waited for a first group past `unclaimedRetention` and, with
-   * a `retentionPeriod`, messages older than it, with their deliveries, in small transactions. The timer calls it; exposed for operators and tests.
+   * a `retentionPeriod`, messages older than it, with their deliveries. It goes on until none is left, in
+   * transactions of a few hundred messages with a turn of the event loop between them, so a large
+   * backlog (a busy topic nobody subscribes to) is cleared without holding the loop or the write lock
+   * for long. The timer calls it; exposed for operators and tests. Stops early when the component closes.
    * @returns messages deleted.
    */
-  cleanup(): number {
-    const { db, statements, settings } = this.opened();
+  async cleanup(): Promise<number> {
     let deleted = 0;
-    for (let batch = 0; batch < CLEANUP_BATCHES_PER_TICK; batch += 1) {
+    for (let open = this.open; open !== undefined && open === this.open; open = this.open) {
+      const { db, statements, settings } = open;
       const now = Date.now();
       const cutoff = settings.retentionMs > 0 ? now - settings.retentionMs : -1;
       const count = db.transaction(() => {
@@ -197,6 +201,7 @@ export class SqlitePubSub implements BulkPublisher {
       }).immediate();
       deleted += count;
       if (count < CLEANUP_BATCH) break;
+      await nextTurn();
     }
     return deleted;
   }
@@ -219,14 +224,19 @@ export class SqlitePubSub implements BulkPublisher {
     for (const subscription of this.subscriptions) if (subscription.topic === topic) subscription.wake();
   }
 
-  private runCleanup(): void {
-    if (!this.open) return;
+  private async runCleanup(): Promise<void> {
+    const open = this.open;
+    // A tick that comes while the last clean-up still works through a backlog leaves it to that one.
+    if (!open || this.cleaning) return;
+    this.cleaning = true;
     try {
-      const deleted = this.cleanup();
-      if (deleted > 0) this.open.logger.debug(`pubsub.sqlite: deleted ${deleted} expired messages`);
+      const deleted = await this.cleanup();
+      if (deleted > 0) open.logger.debug(`pubsub.sqlite: deleted ${deleted} expired messages`);
     } catch (error) {
       // A busy database must not crash the sidecar; the next tick tries again.
-      this.open.logger.warn(`pubsub.sqlite: clean-up failed: ${errorText(error)}`);
+      open.logger.warn(`pubsub.sqlite: clean-up failed: ${errorText(error)}`);
+    } finally {
+      this.cleaning = false;
     }
   }
 
