@@ -97,6 +97,40 @@ describe('pubsub.sqlite shared by OS processes', () => {
     assert.equal(union().size, count);
   });
 
+  it('a group subscribing from another process while a topic with no group is published to gets each message once', { timeout: 120_000 }, async (context) => {
+    const file = join(dir, 'first-group.db');
+    const publisher = await openBroker(file, 'publisher');
+    const sent: string[] = [];
+    let worker: Worker | undefined;
+    try {
+      // Publishing all along: the group's registration in the other process lands between two of these
+      // commits, so what came before it is claimed and what comes after is fanned out to it.
+      const publish = async (): Promise<void> => {
+        const body = `m-${sent.length}`;
+        await publisher.publish({ topic: 'fresh', data: bytes(body) });
+        sent.push(body);
+      };
+      for (let n = 0; n < 50; n += 1) await publish();
+      worker = startWorker(file, 'fresh', 'late', 'ack', '5s');
+      const subscribed = ready(worker);
+      let registered = false;
+      void subscribed.then(() => { registered = true; }, () => undefined);
+      while (!registered && sent.length < 20_000) await publish();
+      await subscribed;
+      context.diagnostic(`published before the group's registration was seen: ${sent.length}`);
+      for (let n = 0; n < 200; n += 1) await publish();
+    } finally {
+      await publisher.close();
+    }
+    const subscriber = worker;
+    await waitFor(`all ${sent.length} messages in the other process`, () => new Set(received(subscriber)).size === sent.length, 60_000);
+    await waitFor('every acknowledgement to land', () => pendingDeliveries(file) === 0, 15_000);
+    subscriber.child.stdin.end();
+    await subscriber.exited;
+    assert.equal(subscriber.child.exitCode, 0, subscriber.errors());
+    assert.deepEqual([...received(subscriber)].sort(), [...sent].sort(), 'each message exactly once');
+  });
+
   it('redelivers the messages of a consumer killed with SIGKILL after the visibility timeout', { timeout: 120_000 }, async () => {
     const file = join(dir, 'kill.db');
     const doomed = startWorker(file, 'jobs', 'workers', 'hang', '500ms');
