@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { waitFor } from '@outrigger/kit';
 import { SqlitePubSub } from './pubsub-sqlite.js';
+import { countRows } from './testing/count-rows.js';
 import { testContext } from './testing/context.js';
 
 const workerPath = fileURLToPath(new URL('./testing/pubsub-worker.js', import.meta.url));
@@ -39,14 +39,7 @@ async function openBroker(file: string, group: string): Promise<SqlitePubSub> {
 }
 
 /** Deliveries not yet acknowledged, read straight from the file. */
-function pendingDeliveries(file: string): number {
-  const db = new Database(file, { readonly: true });
-  try {
-    return (db.prepare('SELECT count(*) AS n FROM pubsub_deliveries').get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
+const pendingDeliveries = (file: string): number => countRows(file, 'pubsub_deliveries');
 
 const bytes = (text: string): Uint8Array => new Uint8Array(Buffer.from(text));
 

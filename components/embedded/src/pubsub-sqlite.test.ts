@@ -9,6 +9,7 @@ import { runPubSubConformance } from '@outrigger/components-api/conformance';
 import { Writable } from 'node:stream';
 import { createLogger, delay, waitFor } from '@outrigger/kit';
 import { registerEmbeddedComponents, SqlitePubSub } from './index.js';
+import { countRows } from './testing/count-rows.js';
 import { testContext } from './testing/context.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'outrigger-pubsub-sqlite-'));
@@ -25,24 +26,11 @@ const text = (message: PubSubMessage): string => Buffer.from(message.data).toStr
 
 /** Rows left in the broker's tables, read straight from the file. */
 function rows(file: string, prefix = 'pubsub_'): { messages: number; deliveries: number } {
-  const db = new Database(file, { readonly: true });
-  try {
-    const count = (table: string): number => (db.prepare(`SELECT count(*) AS n FROM ${prefix}${table}`).get() as { n: number }).n;
-    return { messages: count('messages'), deliveries: count('deliveries') };
-  } finally {
-    db.close();
-  }
+  return { messages: countRows(file, `${prefix}messages`), deliveries: countRows(file, `${prefix}deliveries`) };
 }
 
 /** Messages waiting for a topic's first group. */
-function unclaimedRows(file: string): number {
-  const db = new Database(file, { readonly: true });
-  try {
-    return (db.prepare('SELECT count(*) AS n FROM pubsub_unclaimed').get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
+const unclaimedRows = (file: string): number => countRows(file, 'pubsub_unclaimed');
 
 const conformanceFile = join(dir, 'conformance.db');
 runPubSubConformance({ name: 'pubsub.sqlite', create: (consumerId) => open({ connectionString: conformanceFile, consumerID: consumerId }) });
