@@ -61,6 +61,10 @@ export const errorCatalogue = {
   appUnhealthy: entry('ERR_DIRECT_INVOKE', 500, INTERNAL, 'failed to invoke, id: %s, err: app is not in a healthy state'),
   appNotReady: entry('ERR_DIRECT_INVOKE', 503, UNAVAILABLE, 'failed to invoke, id: %s, err: the app is not ready yet'),
   appChannelNil: entry('ERR_DIRECT_INVOKE', 500, INTERNAL, 'failed to invoke, id: %s, err: cannot invoke local endpoint: app channel not initialized'),
+  // The called sidecar's access control refused the call: 403 to an HTTP caller, as daprd maps the callee's
+  // PermissionDenied; its gRPC InvokeService wraps the callee's error as INTERNAL. The id after "access to"
+  // is the caller's SPIFFE identity, empty without mTLS.
+  directInvokeDenied: entry('ERR_DIRECT_INVOKE', 403, INTERNAL, 'failed to invoke, id: %s, err: rpc error: code = PermissionDenied desc = access control policy has denied access to id:  operation: %s verb: %s'),
 
   // Metadata, health and shutdown
     healthNotReady: entry('ERR_HEALTH_NOT_READY', 500, INTERNAL, 'dapr is not ready: [%s]'),

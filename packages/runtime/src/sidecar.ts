@@ -30,6 +30,7 @@ import { AppLifecycle } from './lifecycle/app-lifecycle.js';
 import { LocalRegistry } from './nameresolution/local-registry.js';
 import type { SidecarOptions } from './options/sidecar-options.js';
 import { loadConfigurationFile, loadResources, type LoadedResources } from './resources/load-resources.js';
+import { AccessControl } from './blocks/invoke/access-control.js';
 import { Resiliency } from './resiliency/resiliency.js';
 import { outboundOperations, withOutboundPolicies } from './resiliency/resilient-component.js';
 import { runtimeVersion } from './version.js';
@@ -100,6 +101,8 @@ export class Sidecar implements SidecarIntrospection {
     this.resources = await loadResources(options.resourcesPaths, { appId: options.appId, namespace: options.namespace });
     if (options.configPath) this.resources.configurations.push(await loadConfigurationFile(options.configPath));
     for (const skipped of this.resources.skipped) logger.debug(`resource skipped: ${skipped}`);
+    // Refused at start-up, as daprd refuses an invalid access control spec, before any component starts.
+    const accessControl = AccessControl.fromConfigurations(this.resources.configurations, options.appId);
     const metricsConfig = metricsSettings(options.enableMetrics, this.resources.configurations);
     if (metricsConfig.enabled) {
       this.metrics = new SidecarMetrics(options.appId, options.namespace, metricsConfig, {
@@ -191,6 +194,7 @@ export class Sidecar implements SidecarIntrospection {
     this.grpcPort = await this.grpcServer.listen(options.grpcPort, options.listenAddresses);
     logger.info(`gRPC API listening on port ${this.grpcPort}`);
     this.internalServer = new InternalServer(invoke, logger, {
+      accessControl,
       proxied: (req, res) => {
         if (traced) traced.hooks.traceProxiedGrpcCall(traced.tracing, req, res);
         proxy.fromSidecar(req, res);

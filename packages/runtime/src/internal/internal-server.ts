@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttp2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
-import { errorMessage, isDaprError, type Logger } from '@outrigger/kit';
+import { errorMessage, isDaprError, pathOf, type Logger } from '@outrigger/kit';
+import type { AccessControl } from '../blocks/invoke/access-control.js';
 import { callerHeaders, type InvokeService } from '../blocks/invoke/invoke-service.js';
 import { sendError } from '../api/http/http-io.js';
 import { GrpcCode, writeGrpcStatus } from '../api/grpc/grpc-status.js';
@@ -15,6 +16,8 @@ export type ProxiedCallHandler = (req: Http2ServerRequest, res: Http2ServerRespo
 const http2Preface = Buffer.from('PRI * HTTP/2.0');
 
 export interface InternalServerHooks {
+  /** Refuses calls the called app's access control denies (Configuration `spec.accessControl`); without it every call goes on. */
+  readonly accessControl?: AccessControl;
   /** Passes proxied gRPC calls on to the app; without it they are answered UNIMPLEMENTED. */
   readonly proxied?: ProxiedCallHandler;
   /** Starts the trace span of an arriving HTTP/1.1 invocation (when tracing is on), before it goes on to the app. */
@@ -44,6 +47,13 @@ export class InternalServer {
     const proxied = hooks.proxied;
     this.http2 = createHttp2Server({}, (req, res) => {
       if (proxied && String(req.headers['content-type'] ?? '').startsWith('application/grpc')) {
+        const access = hooks.accessControl;
+        if (access && !access.allowsCalls) {
+          req.resume();
+          // What daprd's proxy answers: the bare policy text with PERMISSION_DENIED.
+          writeGrpcStatus(res, GrpcCode.PermissionDenied, access.deniedText(req.url, 'NONE'));
+          return;
+        }
         proxied(req, res);
         return;
       }
@@ -112,7 +122,11 @@ export class InternalServer {
   }
 
   private framed(socket: Socket): void {
-    const session = new FramedServerSession(socket, (request) => this.invoke.answerFramed(request), this.logger, this.hooks.traceFramedCall,
+    const session = new FramedServerSession(socket, (request) => {
+      const refusal = this.hooks.accessControl?.refusal(pathOf(request.pathAndQuery), request.verb);
+      if (refusal) throw refusal;
+      return this.invoke.answerFramed(request);
+    }, this.logger, this.hooks.traceFramedCall,
       (error) => this.invoke.channelFailure(error));
     this.framedSessions.add(session);
     socket.once('close', () => this.framedSessions.delete(session));
@@ -122,6 +136,13 @@ export class InternalServer {
     const caller = String(req.headers[callerHeaders.appId] ?? '');
     const namespace = String(req.headers[callerHeaders.namespace] ?? '');
     this.hooks.traceCall?.(req, res);
+    const refusal = this.hooks.accessControl?.refusal(pathOf(req.url ?? '/'), req.method ?? 'GET');
+    if (refusal) {
+      req.resume();
+      res.setHeader(sidecarErrorHeader, refusal.kind);
+      sendError(res, refusal);
+      return;
+    }
     this.invoke.invokeLocal(req, res, req.url ?? '/', caller, namespace).catch((error: unknown) => {
       if (!isDaprError(error)) this.logger.warn(`internal invocation from ${caller} failed: ${errorMessage(error)}`);
       if (!req.complete) req.resume();

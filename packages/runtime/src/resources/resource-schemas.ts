@@ -148,6 +148,19 @@ const loggingSpec = z.object({
   }).passthrough().optional(),
 }).passthrough();
 
+/** `spec.accessControl`: daprd's AccessControlSpec (service invocation policies). */
+const accessControlSpec = z.object({
+  defaultAction: z.string().optional(),
+  trustDomain: z.string().optional(),
+  policies: z.array(z.object({
+    appId: z.string().optional(),
+    defaultAction: z.string().optional(),
+    trustDomain: z.string().optional(),
+    namespace: z.string().optional(),
+    operations: z.array(z.object({ name: z.string(), httpVerb: z.array(z.string()).optional(), action: z.string().optional() }).passthrough()).optional(),
+  }).passthrough()).optional(),
+}).passthrough();
+
 export const configurationSchema = z.object({
   apiVersion: z.literal('dapr.io/v1alpha1'),
   kind: z.literal('Configuration'),
@@ -162,7 +175,7 @@ export const configurationSchema = z.object({
     appHttpPipeline: pipelineSpec.optional(),
     nameResolution: z.object({ component: z.string(), configuration: z.record(z.string(), z.unknown()).optional() }).passthrough().optional(),
     secrets: z.object({ scopes: z.array(z.object({ storeName: z.string() }).passthrough()) }).passthrough().optional(),
-    accessControl: z.record(z.string(), z.unknown()).optional(),
+    accessControl: accessControlSpec.optional(),
     components: z.object({ deny: z.array(z.string()).optional() }).passthrough().optional(),
   }).passthrough().nullish().transform((spec) => spec ?? {}),
 });

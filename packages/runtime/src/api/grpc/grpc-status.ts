@@ -8,6 +8,7 @@ import { constants, type Http2ServerResponse } from 'node:http2';
 export const GrpcCode = {
   Unknown: 2,
   InvalidArgument: 3,
+  PermissionDenied: 7,
   Unimplemented: 12,
   Internal: 13,
   Unavailable: 14,
