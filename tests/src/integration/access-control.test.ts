@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { daprGrpcClient, failureOf, statusOfConnectError, waitForGrpcApi } from '../harness/grpc.js';
 import { call } from '../harness/http.js';
 import { cliMain, freePort, Spawned, testAppsDir, writeFile } from '../harness/processes.js';
 import { inMemoryPubSubYaml, startRun, tempDir, type SidecarHandle } from '../harness/sidecars.js';
@@ -100,6 +101,15 @@ describe('access control for service invocation', () => {
     const response = await fetch(`${caller.baseUrl}/v1.0/invoke/acl-deny/method/upload`, { method: 'PUT', body, duplex: 'half' } as RequestInit);
     assert.equal(response.status, 403);
     assert.deepEqual(await response.json(), { errorCode: 'ERR_DIRECT_INVOKE', message: denied('acl-deny', 'upload', 'PUT') });
+  });
+
+  it('raises the refusal through the gRPC InvokeService as INTERNAL, as daprd wraps the callee\'s error', async () => {
+    await waitForGrpcApi(caller);
+    const failure = await failureOf(() => daprGrpcClient(caller.grpcPort).invokeService({
+      id: 'acl-deny', message: { method: 'orders', data: { value: new TextEncoder().encode('x') }, contentType: 'text/plain', httpExtension: { verb: 3 } },
+    }), statusOfConnectError);
+    assert.equal(failure.code, grpc.status.INTERNAL);
+    assert.equal(failure.message, denied('acl-deny', 'orders', 'POST'));
   });
 
   it('refuses when policies are given without a global default action, as daprd takes deny', async () => {
