@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttp2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
-import { errorMessage, isDaprError, pathOf, type Logger } from '@outrigger/kit';
+import { errorMessage, isDaprError, type Logger } from '@outrigger/kit';
 import type { AccessControl } from '../blocks/invoke/access-control.js';
 import { callerHeaders, type InvokeService } from '../blocks/invoke/invoke-service.js';
 import { sendError } from '../api/http/http-io.js';
@@ -123,7 +123,7 @@ export class InternalServer {
 
   private framed(socket: Socket): void {
     const session = new FramedServerSession(socket, (request) => {
-      const refusal = this.hooks.accessControl?.refusal(pathOf(request.pathAndQuery), request.verb);
+      const refusal = this.hooks.accessControl?.refusal(request.pathAndQuery, request.verb);
       if (refusal) throw refusal;
       return this.invoke.answerFramed(request);
     }, this.logger, this.hooks.traceFramedCall,
@@ -136,7 +136,7 @@ export class InternalServer {
     const caller = String(req.headers[callerHeaders.appId] ?? '');
     const namespace = String(req.headers[callerHeaders.namespace] ?? '');
     this.hooks.traceCall?.(req, res);
-    const refusal = this.hooks.accessControl?.refusal(pathOf(req.url ?? '/'), req.method ?? 'GET');
+    const refusal = this.hooks.accessControl?.refusal(req.url ?? '/', req.method ?? 'GET');
     if (refusal) {
       req.resume();
       res.setHeader(sidecarErrorHeader, refusal.kind);

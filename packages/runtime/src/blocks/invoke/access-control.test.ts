@@ -47,9 +47,9 @@ describe('AccessControl', () => {
         + 'invalid access control spec. missing trustdomain for apps: [a], missing namespace for apps: [b], missing app name on at least one of the app policies: true');
   });
 
-  it('names the operation as daprd does: an HTTP method without its leading slash, a gRPC method whole', () => {
+  it('names the operation as daprd does: an HTTP method without its query and leading slash, a gRPC method whole', () => {
     const denying = AccessControl.fromConfigurations([configuration({ defaultAction: 'deny' })], 'callee');
-    const refusal = denying.refusal('/orders/1', 'DELETE');
+    const refusal = denying.refusal('/orders/1?force=true', 'DELETE');
     assert.equal(refusal?.httpStatus, 403);
     assert.equal(refusal?.message, 'failed to invoke, id: callee, err: rpc error: code = PermissionDenied desc = access control policy has denied access to id:  operation: orders/1 verb: DELETE');
     assert.equal(denying.deniedText('/pkg.Svc/Do', 'NONE'), 'access control policy has denied access to id:  operation: /pkg.Svc/Do verb: NONE');

@@ -1,4 +1,4 @@
-import { daprError, type DaprError } from '@outrigger/kit';
+import { daprError, pathOf, type DaprError } from '@outrigger/kit';
 import { ResourceError, type Located } from '../../resources/load-resources.js';
 import type { ConfigurationResource } from '../../resources/resource-schemas.js';
 
@@ -52,22 +52,27 @@ export class AccessControl {
   }
 
   /**
-   * Why a call from another sidecar is refused, or undefined when it may go on.
-   * @param operation the method as daprd names it in the refusal: the HTTP method path, or the gRPC method
+   * Why a call from another sidecar is refused, or undefined when it may go on. The target is only taken
+   * apart for a refusal: an allowed call, the usual case, costs one check.
+   * @param target the request target (the HTTP method path with its query), or the gRPC method
    * @param verb the HTTP verb, or NONE for a proxied gRPC call
    */
-  refusal(operation: string, verb: string): DaprError | undefined {
+  refusal(target: string, verb: string): DaprError | undefined {
     if (this.allows) return undefined;
-    return daprError('directInvokeDenied', this.appId, operationName(operation, verb), verb);
+    return daprError('directInvokeDenied', this.appId, operationName(target, verb), verb);
   }
 
   /** The policy's own words for a refusal, as daprd's gRPC proxy answers them (PERMISSION_DENIED). */
-  deniedText(operation: string, verb: string): string {
-    return `access control policy has denied access to id:  operation: ${operationName(operation, verb)} verb: ${verb}`;
+  deniedText(target: string, verb: string): string {
+    return `access control policy has denied access to id:  operation: ${operationName(target, verb)} verb: ${verb}`;
   }
 }
 
-/** daprd names an HTTP invocation's operation by its method, without the leading slash; a gRPC method keeps its full name. */
-function operationName(operation: string, verb: string): string {
-  return verb !== 'NONE' && operation.startsWith('/') ? operation.slice(1) : operation;
+/**
+ * The operation as daprd names it in a refusal: an HTTP invocation by its method path, without the query
+ * and the leading slash; a gRPC method by its full name.
+ */
+function operationName(target: string, verb: string): string {
+  const path = pathOf(target);
+  return verb !== 'NONE' && path.startsWith('/') ? path.slice(1) : path;
 }
