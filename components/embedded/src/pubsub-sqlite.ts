@@ -189,7 +189,8 @@ export class SqlitePubSub implements BulkPublisher {
    */
   async cleanup(): Promise<number> {
     let deleted = 0;
-    for (let open = this.open; open !== undefined && open === this.open; open = this.open) {
+    // Read afresh each round: close() clears it, and the clean-up then stops.
+    for (let open = this.open; open !== undefined; open = this.open) {
       const { db, statements, settings } = open;
       const now = Date.now();
       const cutoff = settings.retentionMs > 0 ? now - settings.retentionMs : -1;
