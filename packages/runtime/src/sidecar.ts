@@ -10,6 +10,7 @@ import { metadataRoutes, type SidecarIntrospection } from './api/http/metadata-r
 import type { AppChannel } from './app-channel/app-channel.js';
 import { createAppChannel } from './app-channel/create-app-channel.js';
 import { InvokeService } from './blocks/invoke/invoke-service.js';
+import { HttpEndpoints } from './blocks/invoke/http-endpoints.js';
 import { createBlocks } from './blocks/all-blocks.js';
 import type { SidecarBlock, SidecarContext } from './blocks/sidecar-block.js';
 import { ComponentHost } from './components/component-host.js';
@@ -137,6 +138,11 @@ export class Sidecar implements SidecarIntrospection {
       configurations: this.resources.configurations, declared: this.resources.components, loaded: (name) => this.host.get(name), logger,
     });
 
+    // After the components: an HTTPEndpoint's secretKeyRef reads the secret stores they loaded.
+    const endpoints = await HttpEndpoints.create(this.resources.httpEndpoints, {
+      appId: options.appId, namespace: options.namespace, env: process.env, lookupSecret: this.host.lookupSecret, logger,
+    });
+
     const tracingConfig = tracingSettings(this.resources.configurations);
     // Imported only when tracing is on: these modules load @opentelemetry/api.
     const traced = tracingConfig && await import('./observability/tracing-hooks.js')
@@ -149,7 +155,7 @@ export class Sidecar implements SidecarIntrospection {
     if (this.metrics && this.appChannel) this.appChannel = new MetricsAppChannel(this.appChannel, this.metrics.components);
     this.invokeService = new InvokeService({
       appId: options.appId, namespace: options.namespace, appChannel: this.appChannel, registry: this.localRegistry,
-      maxBodyBytes: options.maxBodyBytes, logger, inboundRefusal: () => this.lifecycle?.inboundRefusal, resiliency,
+      maxBodyBytes: options.maxBodyBytes, logger, inboundRefusal: () => this.lifecycle?.inboundRefusal, resiliency, endpoints,
     });
     const invoke = this.invokeService;
     const context: SidecarContext = { options, logger, components: this.host, resources: this.resources, appChannel: this.appChannel, resiliency };

@@ -64,6 +64,10 @@ export class ComponentHost {
     }
   }
 
+  /** Resolves a `secretKeyRef` against the secret stores loaded so far (other resources than components use it too). */
+  readonly lookupSecret: SecretLookup = (store, secret, key) => this.options.lookupSecret?.(store, secret, key)
+    ?? readSecretReference(this.loaded, store, secret, key, this.options.namespace);
+
   get(name: string): LoadedComponent | undefined {
     return this.loaded.get(name);
   }
@@ -111,8 +115,7 @@ export class ComponentHost {
         namespace: this.options.namespace,
         env: this.options.env ?? process.env,
         secretStore: resource.auth?.secretStore,
-        lookupSecret: this.options.lookupSecret
-          ?? ((store, secret, key) => readSecretReference(this.loaded, store, secret, key, this.options.namespace)),
+        lookupSecret: this.lookupSecret,
       });
       validateMetadata(registration.metadata, metadata);
     } catch (error) {

@@ -53,7 +53,7 @@ export function httpApiLog(settings: ApiLoggingSettings, logger: Logger): ((serv
 function endpointName(served: ServedRequest): string {
   const route = served.route.replace(/^\/v1\.0(-alpha1|-beta1)?/, '');
   if (route.startsWith('/invoke/')) {
-    const appId = /^\/v1\.0\/invoke\/([^/]+)\/method/.exec(served.path)?.[1];
+    const appId = /^\/v1\.0\/invoke\/([^?]+?)\/method(?:\/|$)/.exec(served.path)?.[1];
     return appId ? `InvokeService/${safeDecode(appId)}` : 'InvokeService';
   }
   return endpointNames.find(([verbs, candidate]) => candidate === route && verbs.includes(served.method))?.[2] ?? served.route;

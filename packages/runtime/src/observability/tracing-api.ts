@@ -14,7 +14,8 @@ export type HttpCallFinisher = (status: number, template: string) => void;
 
 /** The route template of requests no route matched: daprd's fallback is service invocation. */
 const invocationTemplate = '/v1.0/invoke/{id}/method/{method}';
-const invokePath = /^\/v1\.0\/invoke\/([^/]+)\/method\/?(.*)$/;
+// The target ends at the first `/method`, as the API cuts it (a URL target holds slashes).
+const invokePath = /^\/v1\.0\/invoke\/([^?]+?)\/method(?:\/(.*))?$/;
 
 function isHealthz(path: string): boolean {
   return path.includes('/healthz');
@@ -62,7 +63,7 @@ function httpApiAttributes(req: IncomingMessage, path: string, url: string, temp
   if (template === invocationTemplate) {
     const match = invokePath.exec(path);
     const appId = match ? decodeOrKeep(match[1] as string) : String(req.headers['dapr-app-id'] ?? '');
-    const invoked = match ? match[2] as string : path.replace(/^\//, '');
+    const invoked = match ? match[2] ?? '' : path.replace(/^\//, '');
     Object.assign(attributes, { 'rpc.service': 'ServiceInvocation', 'net.peer.name': appId, 'dapr.invoke_method': invoked });
     return { attributes, name: `CallLocal/${appId}/${invoked}` };
   } else if (block === 'state' || block === 'bindings' || block === 'secrets') {

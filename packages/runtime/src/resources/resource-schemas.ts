@@ -112,13 +112,25 @@ export const resiliencySchema = z.object({
   scopes,
 });
 
+/** One PEM document of an HTTPEndpoint's `clientTLS`: given inline, or read from the secret store. */
+const tlsDocument = z.object({ value: z.string().min(1).optional(), secretKeyRef: secretKeyRef.optional() }).passthrough()
+  .refine((document) => (document.value === undefined) !== (document.secretKeyRef === undefined), 'needs exactly one of value and secretKeyRef');
+
 export const httpEndpointSchema = z.object({
   apiVersion: z.literal('dapr.io/v1alpha1'),
   kind: z.literal('HTTPEndpoint'),
   metadata: objectMeta,
   spec: z.object({
-    baseUrl: z.string().url(),
+    baseUrl: z.string().url().refine((url) => /^https?:\/\//.test(url), 'must start with http:// or https://'),
     headers: z.array(metadataItemSchema).optional(),
+    clientTLS: z.object({
+      rootCA: tlsDocument.optional(),
+      certificate: tlsDocument.optional(),
+      privateKey: tlsDocument.optional(),
+      renegotiation: z.enum(['Never', 'OnceAsClient', 'FreelyAsClient']).optional(),
+    }).passthrough()
+      .refine((tls) => (tls.certificate === undefined) === (tls.privateKey === undefined), 'a client certificate needs its privateKey, and a privateKey its certificate')
+      .optional(),
   }).passthrough(),
   auth,
   scopes,

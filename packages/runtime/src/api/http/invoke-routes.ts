@@ -3,10 +3,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { daprError } from '@outrigger/kit';
 import type { InvokeService } from '../../blocks/invoke/invoke-service.js';
 
-const invokePath = /^\/v1\.0\/invoke\/([^/?]+)\/method(\/[^?]*)?(\?.*)?$/;
+// The target ends at the first `/method`, as daprd cuts it: a URL target (`http://host:port`) holds slashes.
+const invokePath = /^\/v1\.0\/invoke\/([^?]+?)\/method(\/[^?]*)?(\?.*)?$/;
 
 /**
- * Handles `/v1.0/invoke/{app-id}/method/{method...}` and, for any other path the router does not
+ * Handles `/v1.0/invoke/{target}/method/{method...}` (an app id, an HTTPEndpoint's name or a URL) and, for any other path the router does not
  * know, the `dapr-app-id` header form (or Basic auth with user `dapr-app-id`), as daprd does.
  * The method and query string are taken from the raw URL so their encoding is kept.
  * @throws DaprError when no app id can be found
@@ -15,13 +16,23 @@ export async function handleInvocation(invoke: InvokeService, req: IncomingMessa
   const url = req.url ?? '/';
   const match = invokePath.exec(url);
   if (match && match[2] !== undefined) {
-    const target = decodeURIComponent(match[1] as string);
+    const target = decodedTarget(match[1] as string);
     await invoke.invoke(req, res, target, `${match[2]}${match[3] ?? ''}`);
     return;
   }
   const target = headerAppId(req);
   if (!target) throw daprError('directInvokeNoAppId');
   await invoke.invoke(req, res, target, url);
+}
+
+/** The target percent-decoded (a URL target may come encoded: `http%3A%2F%2Fhost`); a malformed escape leaves it as sent, as daprd does. */
+function decodedTarget(raw: string): string {
+  if (!raw.includes('%')) return raw;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }
 
 function headerAppId(req: IncomingMessage): string | undefined {

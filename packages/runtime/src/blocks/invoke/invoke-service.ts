@@ -8,6 +8,7 @@ import { LazyAgent } from '../../app-channel/lazy-agent.js';
 import { relayAnswer, smallOrStreamedBody, StreamTooLargeError } from '../../app-channel/http-forwarder.js';
 import { forwardableHeaders } from '../../app-channel/proxy-headers.js';
 import { FramedClient, FramedUnsupportedError, type FramedRequest } from '../../internal/framed/framed-client.js';
+import type { ExternalTarget, HttpEndpoints } from './http-endpoints.js';
 import { takeSidecarError, type HopAnswer } from '../../internal/sidecar-error.js';
 import type { LocalRegistry } from '../../nameresolution/local-registry.js';
 import { FailedAnswerError } from '../../resiliency/errors.js';
@@ -25,6 +26,23 @@ export interface InvokeServiceOptions {
   readonly inboundRefusal?: () => 'not-ready' | 'unhealthy' | 'draining' | undefined;
   /** Policies for calls to other apps; without it, only daprd's built-in service retries apply. */
   readonly resiliency?: Resiliency;
+  /** HTTPEndpoint resources and URL targets, closed with this service; without it, every target is an app id. */
+  readonly endpoints?: HttpEndpoints;
+}
+
+/** Another app, reached through its sidecar. */
+interface AppTarget {
+  readonly appId: string;
+  readonly namespace: string;
+  /** As the caller named it, for error messages. */
+  readonly target: string;
+}
+
+/** Where a call that leaves this sidecar goes: another app's sidecar, or an endpoint outside Dapr. */
+type RemoteTarget = AppTarget | ExternalTarget;
+
+function isExternal(to: RemoteTarget): to is ExternalTarget {
+  return 'baseUrl' in to;
 }
 
 /** The other app's sidecar could not be reached: daprd's gRPC Unavailable, which its built-in retries take. */
@@ -80,18 +98,18 @@ export class InvokeService {
   }
 
   /**
-   * @param target `app`, `app.namespace`
+   * @param target `app`, `app.namespace`, an HTTPEndpoint's name or a URL
    * @param pathAndQuery the method path with its query string, starting with `/`
    * @throws DaprError before any byte of the answer is written
    */
   async invoke(req: IncomingMessage, res: ServerResponse, target: string, pathAndQuery: string): Promise<void> {
-    const { appId, namespace } = parseTarget(target, this.options.namespace);
     try {
-      if (appId === this.options.appId && namespace === this.options.namespace) {
+      const to = this.remoteTarget(target);
+      if (!to) {
         await this.invokeLocal(req, res, pathAndQuery, this.options.appId, this.options.namespace);
         return;
       }
-      await this.invokeRemote(req, res, appId, namespace, pathAndQuery, target);
+      await this.invokeRemote(req, res, to, pathAndQuery);
     } catch (error) {
       if (res.headersSent) {
         this.options.logger.warn(`invocation of ${target} failed after the answer started: ${errorMessage(error)}`);
@@ -170,24 +188,34 @@ export class InvokeService {
   /**
    * An invocation whose request and answer are read whole (the gRPC InvokeService API): to this app
    * through its channel, to another app through that app's sidecar, like {@link invoke}.
-   * @param target `app`, `app.namespace`
+   * @param target `app`, `app.namespace`, an HTTPEndpoint's name or a URL
    * @throws DaprError when the target cannot be found or reached
    */
   async call(target: string, request: BufferedInvokeRequest): Promise<BufferedInvokeResponse> {
-    const { appId, namespace } = parseTarget(target, this.options.namespace);
     try {
-      if (appId === this.options.appId && namespace === this.options.namespace) {
-        return await this.callLocal(request, this.options.appId, this.options.namespace);
-      }
-      return await this.callRemote(request, appId, namespace, target);
+      const to = this.remoteTarget(target);
+      if (!to) return await this.callLocal(request, this.options.appId, this.options.namespace);
+      return await this.callRemote(request, to);
     } catch (error) {
       throw isDaprError(error) ? error : daprError('directInvoke', target, errorMessage(error));
     }
   }
 
+  /**
+   * Where a call for `target` goes, in daprd's order: an HTTPEndpoint of that name, a URL, another app;
+   * undefined for this sidecar's own app.
+   * @throws DaprError when the target is no valid app id
+   */
+  private remoteTarget(target: string): RemoteTarget | undefined {
+    const endpoint = this.options.endpoints?.resolve(target);
+    if (endpoint) return endpoint;
+    const { appId, namespace } = parseTarget(target, this.options.namespace);
+    return appId === this.options.appId && namespace === this.options.namespace ? undefined : { appId, namespace, target };
+  }
+
   async close(): Promise<void> {
     this.framed.close();
-    await this.agent.close();
+    await Promise.all([this.agent.close(), this.options.endpoints?.close()]);
   }
 
   private async callLocal(request: BufferedInvokeRequest, callerAppId: string, callerNamespace: string): Promise<BufferedInvokeResponse> {
@@ -199,14 +227,15 @@ export class InvokeService {
     return { status: answer.status, headers: answer.headers, body: await wholeBody(answer.body) };
   }
 
-  private async callRemote(request: BufferedInvokeRequest, appId: string, namespace: string, target: string): Promise<BufferedInvokeResponse> {
-    const { runner, retryable, answersCanFail } = this.policiesFor(appId);
-    const headers: Record<string, string> = { ...request.headers, [callerHeaders.appId]: this.options.appId, [callerHeaders.namespace]: this.options.namespace };
+  private async callRemote(request: BufferedInvokeRequest, to: RemoteTarget): Promise<BufferedInvokeResponse> {
+    const { runner, retryable, answersCanFail } = this.policiesFor(to);
+    const headers: Record<string, string> = { ...request.headers };
+    this.addHeaders(headers, to);
     const body: ReplayableBody = request.body.length === 0 ? { kind: 'none' } : { kind: 'buffered', bytes: Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength) };
     const pathAndQuery = request.query === undefined ? request.path : `${request.path}?${request.query}`;
     try {
       return await runner.run(async ({ signal }) => {
-        const answer = await this.send(this.chooseSidecar(appId, namespace, target), request.verb, pathAndQuery, headers, body, signal);
+        const answer = await this.attempt(to, request.verb, pathAndQuery, headers, body, signal);
         const response: BufferedInvokeResponse = { status: answer.status, headers: answer.headers, body: await wholeBody(answer.body), sidecarError: answer.sidecarError };
         if (answersCanFail && answer.status >= 400) throw new FailedAnswerError(response, { http: answer.status }, `the app answered ${answer.status}`);
         return response;
@@ -219,26 +248,25 @@ export class InvokeService {
   }
 
   /**
-   * Streams the call to the other app's sidecar and its answer back. For retries, the request body is
+   * Streams the call to the other app's sidecar (or the endpoint) and its answer back. For retries, the request body is
    * held in memory up to `replayBufferBytes`; a bigger body streams through once and is not retried.
    * An answer that counts as failed (status 400 and up, when Resiliency policies apply to the app) is read whole,
    * so a retry can replace it; the last one is what the caller gets.
    */
-  private async invokeRemote(req: IncomingMessage, res: ServerResponse, appId: string, namespace: string, pathAndQuery: string, target: string): Promise<void> {
+  private async invokeRemote(req: IncomingMessage, res: ServerResponse, to: RemoteTarget, pathAndQuery: string): Promise<void> {
     const method = req.method ?? 'GET';
     const headers = forwardableHeaders(req.headers, sidecarOnlyHeaders);
-    headers[callerHeaders.appId] = this.options.appId;
-    headers[callerHeaders.namespace] = this.options.namespace;
+    this.addHeaders(headers, to);
     // A small body is read whole straight away (no stream in between); a bigger one as readReplayable says.
     const incoming = await smallOrStreamedBody(req, method, this.options.maxBodyBytes);
     const body: ReplayableBody = Buffer.isBuffer(incoming) ? { kind: 'buffered', bytes: incoming } : await readReplayable(incoming);
-    const { runner, retryable, answersCanFail } = this.policiesFor(appId);
+    const { runner, retryable, answersCanFail } = this.policiesFor(to);
     const caller = new CallerWatch(res);
     let answer: SidecarAnswer;
     try {
       answer = await runner.run(async ({ signal }) => {
         caller.throwIfGone();
-        const sent = await this.send(this.chooseSidecar(appId, namespace, target), method, pathAndQuery, headers, body, signal, caller);
+        const sent = await this.attempt(to, method, pathAndQuery, headers, body, signal, caller);
         if (answersCanFail && sent.status >= 400) {
           const failed = { status: sent.status, headers: sent.headers, body: await wholeBody(sent.body) };
           throw new FailedAnswerError(failed, { http: sent.status }, `the app answered ${sent.status}`);
@@ -252,6 +280,51 @@ export class InvokeService {
       caller.stop();
     }
     await relayAnswer(answer.status, answer.headers, answer.body, res, this.options.maxBodyBytes);
+  }
+
+  /**
+   * The headers a call gains on its way out: to another app's sidecar, who calls (daprd adds no such
+   * headers for an endpoint outside Dapr); to an HTTPEndpoint, the headers it declares, which replace the
+   * caller's of the same name.
+   */
+  private addHeaders(headers: Record<string, string | string[]>, to: RemoteTarget): void {
+    if (isExternal(to)) {
+      for (const name in to.headers) headers[name] = to.headers[name] as string;
+      return;
+    }
+    headers[callerHeaders.appId] = this.options.appId;
+    headers[callerHeaders.namespace] = this.options.namespace;
+  }
+
+  /** One attempt at the call: to one live instance of the app, chosen afresh each time, or to the endpoint. */
+  private attempt(to: RemoteTarget, verb: string, pathAndQuery: string, headers: Record<string, string | string[]>, body: ReplayableBody,
+    signal: AbortSignal | undefined, caller?: CallerWatch): Promise<SidecarAnswer> {
+    if (isExternal(to)) return this.sendExternal(to, verb, pathAndQuery, headers, body, signal, caller);
+    return this.send(this.chooseSidecar(to.appId, to.namespace, to.target), verb, pathAndQuery, headers, body, signal, caller);
+  }
+
+  /**
+   * One attempt to an endpoint outside Dapr: the method path and query appended to its base URL, as
+   * daprd joins them. Its answer is passed on as it is: no sidecar error is read from it.
+   * @throws when the endpoint cannot be reached or the URL is not valid
+   */
+  private async sendExternal(to: ExternalTarget, verb: string, pathAndQuery: string, headers: Record<string, string | string[]>, body: ReplayableBody,
+    signal: AbortSignal | undefined, caller?: CallerWatch): Promise<SidecarAnswer> {
+    const url = new URL(`${to.baseUrl}${pathAndQuery}`);
+    const answer = await this.request(to.agent, url.origin, `${url.pathname}${url.search}`, verb, headers, body, signal, caller);
+    return { status: answer.statusCode, headers: answer.headers as Record<string, string | string[] | undefined>, body: answer.body };
+  }
+
+  /** One HTTP/1.1 request; the caller hanging up cancels it. */
+  private request(agent: LazyAgent, origin: string, path: string, verb: string, headers: Record<string, string | string[]>, body: ReplayableBody,
+    signal: AbortSignal | undefined, caller?: CallerWatch): Promise<Dispatcher.ResponseData<null>> {
+    const controller = new AbortController();
+    caller?.onGone((reason) => controller.abort(reason));
+    return agent.request({
+      origin, path, method: verb as Dispatcher.HttpMethod, headers,
+      signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal,
+      body: body.kind === 'buffered' ? body.bytes : body.kind === 'streaming' ? body.stream : null,
+    });
   }
 
   /**
@@ -273,27 +346,25 @@ export class InvokeService {
         if (!(error instanceof FramedUnsupportedError)) throw new SidecarUnreachableError(error);
       }
     }
-    const controller = new AbortController();
-    caller?.onGone((reason) => controller.abort(reason));
-    const answer = await this.agent.request({
-      origin: `http://${address}`, path: pathAndQuery, method: verb as Dispatcher.HttpMethod, headers,
-      signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal,
-      body: body.kind === 'buffered' ? body.bytes : body.kind === 'streaming' ? body.stream : null,
-    }).catch((error: unknown) => {
+    const answer = await this.request(this.agent, `http://${address}`, pathAndQuery, verb, headers, body, signal, caller).catch((error: unknown) => {
       throw new SidecarUnreachableError(error);
     });
     return takeSidecarError({ status: answer.statusCode, headers: answer.headers as Record<string, string | string[] | undefined>, body: answer.body });
   }
 
   /**
-   * The policies for calls to `appId`, as daprd chooses them: the app's Resiliency policies when any
+   * The policies for calls to an app, as daprd chooses them: the app's Resiliency policies when any
    * apply (its target entry, or Default* policies), under which failed answers count; else the built-in
-   * service retries, which only retry a sidecar that cannot be reached.
+   * service retries, which only retry a sidecar that cannot be reached. An endpoint outside Dapr is an
+   * app target named by its HTTPEndpoint name or its URL; without policies it is called once, as daprd's
+   * built-in retries take no error of an HTTP client.
    */
-  private policiesFor(appId: string): { runner: PolicyRunner; retryable: ((error: unknown) => boolean) | undefined; answersCanFail: boolean } {
-    const configured = this.resiliency.forApp(appId);
+  private policiesFor(to: RemoteTarget): { runner: PolicyRunner; retryable: ((error: unknown) => boolean) | undefined; answersCanFail: boolean } {
+    const name = isExternal(to) ? to.name : to.appId;
+    const configured = this.resiliency.forApp(name);
     if (configured.configured) return { runner: configured, retryable: undefined, answersCanFail: true };
-    return { runner: this.resiliency.builtInServiceRunner(appId), retryable: (error) => error instanceof SidecarUnreachableError, answersCanFail: false };
+    if (isExternal(to)) return { runner: configured, retryable: undefined, answersCanFail: false };
+    return { runner: this.resiliency.builtInServiceRunner(name), retryable: (error) => error instanceof SidecarUnreachableError, answersCanFail: false };
   }
 
   /** The internal address (`host:port`) of one live instance of the app, chosen afresh for each attempt. @throws DaprError when none is registered */
