@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,6 +46,18 @@ function recordingHandler(seen: Seen[], flaky: Map<string, number>) {
       res.end(JSON.stringify(entry));
     });
   };
+}
+
+/** One GET of a request target exactly as given; the answer's status. */
+function rawGet(port: number, target: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const sent = httpRequest({ host: '127.0.0.1', port, path: target, method: 'GET', agent: false }, (answer) => {
+      answer.resume();
+      answer.once('end', () => resolve(answer.statusCode ?? 0));
+    });
+    sent.once('error', reject);
+    sent.end();
+  });
 }
 
 function listen(server: Server): Promise<number> {
@@ -202,6 +214,14 @@ describe('service invocation of non-Dapr endpoints (HTTPEndpoint and URL targets
     assert.equal(request.headers['content-type'], 'text/plain');
     assert.equal(request.headers.host, `127.0.0.1:${plainPort}`, 'the Host header is the endpoint\'s');
     assert.equal(request.headers['dapr-caller-app-id'], undefined, 'no Dapr caller headers go to a non-Dapr endpoint');
+  });
+
+  it('resolves dot segments within the method path: a call cannot leave the base path', async () => {
+    // Sent as written: fetch would resolve the dots of the whole path before sending.
+    assert.equal(await rawGet(sidecar.httpPort, '/v1.0/invoke/ext/method/a/../../../admin?mark=dots'), 200);
+    assert.equal(await rawGet(sidecar.httpPort, '/v1.0/invoke/ext/method/%2e%2e/%2E%2E/secret?mark=encoded-dots'), 200);
+    assert.equal(seenFor('mark=dots').url, '/base/admin?mark=dots');
+    assert.equal(seenFor('mark=encoded-dots').url, '/base/secret?mark=encoded-dots');
   });
 
   it('passes the endpoint\'s status, headers and body back unchanged', async () => {

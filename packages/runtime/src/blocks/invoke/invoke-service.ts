@@ -310,7 +310,10 @@ export class InvokeService {
    */
   private async sendExternal(to: ExternalTarget, verb: string, pathAndQuery: string, headers: Record<string, string | string[]>, body: ReplayableBody,
     signal: AbortSignal | undefined, caller?: CallerWatch): Promise<SidecarAnswer> {
-    const url = new URL(`${to.baseUrl}${pathAndQuery}`);
+    // `.` and `..` segments (also percent-encoded) are resolved within the method, never above it, so a
+    // call cannot leave the endpoint's base path: daprd's method normalisation does the same.
+    const method = new URL(`http://method.invalid${pathAndQuery}`);
+    const url = new URL(`${to.baseUrl}${method.pathname}${method.search}`);
     const answer = await this.request(to.agent, url.origin, `${url.pathname}${url.search}`, verb, headers, body, signal, caller);
     return { status: answer.statusCode, headers: answer.headers as Record<string, string | string[] | undefined>, body: answer.body };
   }
