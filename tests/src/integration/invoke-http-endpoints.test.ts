@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { CommunicationProtocolEnum, DaprClient, HttpMethod, LogLevel } from '@dapr/dapr';
-import { call, errorOf } from '../harness/http.js';
+import { componentYaml } from '../harness/component-yaml.js';
+import { call, errorOf, postExpectingContinue } from '../harness/http.js';
 import { cliMain, freePort, Spawned, writeFile } from '../harness/processes.js';
 import { startRun, tempDir, type SidecarHandle } from '../harness/sidecars.js';
 
@@ -83,65 +84,23 @@ function makeCertificates(dir: string): { ca: string; serverCert: string; server
   return { ca: read('ca.pem'), serverCert: read('server.pem'), serverKey: read('server.key'), clientCert: read('client.pem'), clientKey: read('client.key') };
 }
 
+/** One HTTPEndpoint; `specRest` is YAML for its spec after baseUrl, indented two spaces, then any top-level fields. */
+function endpointYaml(name: string, baseUrl: string, specRest = '', topLevel = ''): string {
+  return `---\napiVersion: dapr.io/v1alpha1\nkind: HTTPEndpoint\nmetadata:\n  name: ${name}\nspec:\n  baseUrl: ${baseUrl}\n${specRest}${topLevel}`;
+}
+
 function resourcesYaml(ports: { plain: number; secure: number }, secretsFile: string): string {
-  return `apiVersion: dapr.io/v1alpha1
-kind: HTTPEndpoint
-metadata:
-  name: ext
-spec:
-  baseUrl: http://127.0.0.1:${ports.plain}/base
-  headers:
-  - name: Authorization
-    secretKeyRef:
-      name: ext-token
-      key: ext-token
-  - name: X-Declared
-    value: from-the-endpoint
-auth:
-  secretStore: files
----
-apiVersion: dapr.io/v1alpha1
-kind: HTTPEndpoint
-metadata:
-  name: secure
-spec:
-  baseUrl: https://127.0.0.1:${ports.secure}
-  clientTLS:
-    rootCA:
-      secretKeyRef: { name: ca, key: ca }
-    certificate:
-      secretKeyRef: { name: client-cert, key: client-cert }
-    privateKey:
-      secretKeyRef: { name: client-key, key: client-key }
-auth:
-  secretStore: files
----
-apiVersion: dapr.io/v1alpha1
-kind: HTTPEndpoint
-metadata:
-  name: flaky-ext
-spec:
-  baseUrl: http://127.0.0.1:${ports.plain}
----
-apiVersion: dapr.io/v1alpha1
-kind: HTTPEndpoint
-metadata:
-  name: elsewhere
-scopes: [some-other-app]
-spec:
-  baseUrl: http://127.0.0.1:${ports.plain}/never
----
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: files
-spec:
-  type: secretstores.local.file
-  version: v1
-  metadata:
-  - name: secretsFile
-    value: ${JSON.stringify(secretsFile)}
----
+  const secretRef = (name: string) => `secretKeyRef: { name: ${name}, key: ${name} }`;
+  return [
+    endpointYaml('ext', `http://127.0.0.1:${ports.plain}/base`,
+      `  headers:\n  - name: Authorization\n    ${secretRef('ext-token')}\n  - name: X-Declared\n    value: from-the-endpoint\n`, 'auth:\n  secretStore: files\n'),
+    endpointYaml('secure', `https://127.0.0.1:${ports.secure}`,
+      `  clientTLS:\n    rootCA:\n      ${secretRef('ca')}\n    certificate:\n      ${secretRef('client-cert')}\n    privateKey:\n      ${secretRef('client-key')}\n`,
+      'auth:\n  secretStore: files\n'),
+    endpointYaml('flaky-ext', `http://127.0.0.1:${ports.plain}`),
+    endpointYaml('elsewhere', `http://127.0.0.1:${ports.plain}/never`, '', 'scopes: [some-other-app]\n'),
+    componentYaml('files', 'secretstores.local.file', { secretsFile }),
+    `---
 apiVersion: dapr.io/v1alpha1
 kind: Resiliency
 metadata:
@@ -157,7 +116,8 @@ spec:
     apps:
       flaky-ext:
         retry: twice
-`;
+`,
+  ].join('');
 }
 
 describe('service invocation of non-Dapr endpoints (HTTPEndpoint and URL targets)', () => {
@@ -280,11 +240,22 @@ describe('service invocation of non-Dapr endpoints (HTTPEndpoint and URL targets
     assert.equal(flaky.get('url'), 1);
   });
 
-  it('answers 500 ERR_DIRECT_INVOKE naming the target when the endpoint cannot be reached', async () => {
-    const closedPort = await freePort();
-    const answer = await call('GET', `${sidecar.baseUrl}/v1.0/invoke/http://127.0.0.1:${closedPort}/method/x`);
+  it('answers 500 ERR_DIRECT_INVOKE naming the target when the endpoint cannot be reached, or the URL has no host', async () => {
+    // Port 1 (tcpmux): privileged and unused, so nothing else can be listening there during the test.
+    const answer = await call('GET', `${sidecar.baseUrl}/v1.0/invoke/http://127.0.0.1:1/method/x`);
     assert.equal(answer.status, 500);
-    assert.deepEqual(errorOf(answer), { errorCode: 'ERR_DIRECT_INVOKE', message: `failed to invoke, id: http://127.0.0.1:${closedPort}, err: connect ECONNREFUSED 127.0.0.1:${closedPort}` });
+    assert.deepEqual(errorOf(answer), { errorCode: 'ERR_DIRECT_INVOKE', message: 'failed to invoke, id: http://127.0.0.1:1, err: connect ECONNREFUSED 127.0.0.1:1' });
+    const hostless = await call('GET', `${sidecar.baseUrl}/v1.0/invoke/${encodeURIComponent('http://')}/method/127.0.0.1/x`);
+    assert.equal(hostless.status, 500);
+    assert.deepEqual(errorOf(hostless), { errorCode: 'ERR_DIRECT_INVOKE', message: 'failed to invoke, id: http://, err: invalid URL target: http:// is not a URL' });
+  });
+
+  it('meets an Expect: 100-continue at the sidecar and sends the body on', async () => {
+    const { status } = await postExpectingContinue(sidecar.httpPort, '/v1.0/invoke/ext/method/continue?mark=expect', Buffer.from('{"expecting":true}'), { 'content-type': 'application/json' });
+    assert.equal(status, 200);
+    const request = seenFor('mark=expect');
+    assert.equal(request.bodyText, '{"expecting":true}');
+    assert.equal(request.headers.expect, undefined);
   });
 
   it('leaves out an HTTPEndpoint scoped to other apps: its name is then an app id', async () => {
@@ -325,19 +296,17 @@ describe('HTTPEndpoint resources that cannot be used stop the start', () => {
     }
   }
 
-  const endpoint = (spec: string, extra = '') => `apiVersion: dapr.io/v1alpha1\nkind: HTTPEndpoint\nmetadata:\n  name: broken\n${extra}spec:\n${spec}`;
-
   it('a base URL that is not http or https', async () => {
-    await startFails('scheme', endpoint('  baseUrl: ftp://127.0.0.1/files\n'), /endpoint\.yaml.*HTTPEndpoint.*broken.*spec\.baseUrl.*must start with http:\/\/ or https:\/\//s);
+    await startFails('scheme', endpointYaml('broken', 'ftp://127.0.0.1/files'), /endpoint\.yaml.*HTTPEndpoint.*broken.*spec\.baseUrl.*must start with http:\/\/ or https:\/\//s);
   });
 
   it('a header secret without a secret store', async () => {
-    await startFails('no-store', endpoint('  baseUrl: http://127.0.0.1:1\n  headers:\n  - name: Authorization\n    secretKeyRef: { name: token }\n'),
+    await startFails('no-store', endpointYaml('broken', 'http://127.0.0.1:1', '  headers:\n  - name: Authorization\n    secretKeyRef: { name: token }\n'),
       /HTTPEndpoint "broken": field "spec\.headers\.Authorization": uses secretKeyRef "token" but no secret store is available/);
   });
 
   it('a client certificate that is not PEM', async () => {
-    await startFails('bad-pem', endpoint('  baseUrl: https://127.0.0.1:1\n  clientTLS:\n    certificate: { value: not-a-certificate }\n    privateKey: { value: not-a-key }\n'),
+    await startFails('bad-pem', endpointYaml('broken', 'https://127.0.0.1:1', '  clientTLS:\n    certificate: { value: not-a-certificate }\n    privateKey: { value: not-a-key }\n'),
       /HTTPEndpoint "broken": field "spec\.clientTLS": cannot be used/);
   });
 });

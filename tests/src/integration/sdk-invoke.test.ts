@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { CommunicationProtocolEnum, DaprClient, HttpMethod, LogLevel } from '@dapr/dapr';
 import { Pool } from 'undici';
-import { call, errorOf } from '../harness/http.js';
+import { call, errorOf, postExpectingContinue } from '../harness/http.js';
 import { freePort, testAppsDir } from '../harness/processes.js';
 import { startRun, tempDir, writeStateComponents, type SidecarHandle } from '../harness/sidecars.js';
 
@@ -146,6 +146,15 @@ describe('service invocation between two apps (SDK, HTTP)', () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it('meets an Expect: 100-continue at the caller\'s sidecar and carries the body to the other app', async () => {
+    const body = Buffer.from('x'.repeat(2048));
+    const answer = await postExpectingContinue(caller.httpPort, '/v1.0/invoke/echo/method/upload', body);
+    assert.equal(answer.status, 200, answer.text);
+    const echoed = JSON.parse(answer.text) as Echo;
+    assert.equal(echoed.bodyText, body.toString());
+    assert.equal(echoed.headers.expect, undefined);
   });
 
   it('accepts the dapr-app-id header form and app.namespace targets', async () => {

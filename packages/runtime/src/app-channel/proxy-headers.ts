@@ -1,7 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
-/** Headers that belong to one connection and must not be forwarded by a proxy (RFC 9110 §7.6.1). */
-const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-authenticate', 'host']);
+/**
+ * Headers that belong to one connection and must not be forwarded by a proxy (RFC 9110 §7.6.1), and
+ * `expect`: Node's server has already answered a `100-continue` to the caller, so the expectation ends
+ * at the sidecar (undici refuses to send it, and the call would fail).
+ */
+const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-authenticate', 'host', 'expect']);
 
 /**
  * Copies request or response headers for forwarding: drops hop-by-hop headers and the ones

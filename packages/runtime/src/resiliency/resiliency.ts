@@ -114,6 +114,16 @@ export class Resiliency {
     }
   }
 
+  /**
+   * Policies for a URL target of service invocation: its own `targets.apps` entry when it has one, else the
+   * Default* app policies, in one runner shared by every such URL. A caller can name ever new URLs; a
+   * runner (and circuit breaker) kept for each would grow without bound.
+   */
+  forUrlTarget(url: string): PolicyRunner {
+    if (this.apps.has(url)) return this.forApp(url);
+    return this.runner('app[URL targets]', () => this.defaults(defaultPolicyPrefixes({ kind: 'app' })), { target: 'app_url-targets', direction: 'outbound' });
+  }
+
   /** Policies for service invocation of app `appId` (from this sidecar to the app's sidecar). */
   forApp(appId: string): PolicyRunner {
     return this.runner(`app[${appId}]`, () => {

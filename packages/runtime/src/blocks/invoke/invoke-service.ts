@@ -8,7 +8,7 @@ import { LazyAgent } from '../../app-channel/lazy-agent.js';
 import { relayAnswer, smallOrStreamedBody, StreamTooLargeError } from '../../app-channel/http-forwarder.js';
 import { forwardableHeaders } from '../../app-channel/proxy-headers.js';
 import { FramedClient, FramedUnsupportedError, type FramedRequest } from '../../internal/framed/framed-client.js';
-import type { ExternalTarget, HttpEndpoints } from './http-endpoints.js';
+import { endpointRequestPath, type ExternalTarget, type HttpEndpoints } from './http-endpoints.js';
 import { takeSidecarError, type HopAnswer } from '../../internal/sidecar-error.js';
 import type { LocalRegistry } from '../../nameresolution/local-registry.js';
 import { FailedAnswerError } from '../../resiliency/errors.js';
@@ -42,7 +42,7 @@ interface AppTarget {
 type RemoteTarget = AppTarget | ExternalTarget;
 
 function isExternal(to: RemoteTarget): to is ExternalTarget {
-  return 'baseUrl' in to;
+  return 'origin' in to;
 }
 
 /** The other app's sidecar could not be reached: daprd's gRPC Unavailable, which its built-in retries take. */
@@ -305,16 +305,12 @@ export class InvokeService {
 
   /**
    * One attempt to an endpoint outside Dapr: the method path and query appended to its base URL, as
-   * daprd joins them. Its answer is passed on as it is: no sidecar error is read from it.
-   * @throws when the endpoint cannot be reached or the URL is not valid
+   * daprd joins them (endpointRequestPath). Its answer is passed on as it is: no sidecar error is read from it.
+   * @throws when the endpoint cannot be reached
    */
   private async sendExternal(to: ExternalTarget, verb: string, pathAndQuery: string, headers: Record<string, string | string[]>, body: ReplayableBody,
     signal: AbortSignal | undefined, caller?: CallerWatch): Promise<SidecarAnswer> {
-    // `.` and `..` segments (also percent-encoded) are resolved within the method, never above it, so a
-    // call cannot leave the endpoint's base path: daprd's method normalisation does the same.
-    const method = new URL(`http://method.invalid${pathAndQuery}`);
-    const url = new URL(`${to.baseUrl}${method.pathname}${method.search}`);
-    const answer = await this.request(to.agent, url.origin, `${url.pathname}${url.search}`, verb, headers, body, signal, caller);
+    const answer = await this.request(to.agent, to.origin, endpointRequestPath(to, pathAndQuery), verb, headers, body, signal, caller);
     return { status: answer.statusCode, headers: answer.headers as Record<string, string | string[] | undefined>, body: answer.body };
   }
 
@@ -364,7 +360,7 @@ export class InvokeService {
    */
   private policiesFor(to: RemoteTarget): { runner: PolicyRunner; retryable: ((error: unknown) => boolean) | undefined; answersCanFail: boolean } {
     const name = isExternal(to) ? to.name : to.appId;
-    const configured = this.resiliency.forApp(name);
+    const configured = isExternal(to) && to.isUrl ? this.resiliency.forUrlTarget(name) : this.resiliency.forApp(name);
     if (configured.configured) return { runner: configured, retryable: undefined, answersCanFail: true };
     if (isExternal(to)) return { runner: configured, retryable: undefined, answersCanFail: false };
     return { runner: this.resiliency.builtInServiceRunner(name), retryable: (error) => error instanceof SidecarUnreachableError, answersCanFail: false };
