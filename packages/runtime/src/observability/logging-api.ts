@@ -1,4 +1,5 @@
 import type { Logger } from '@outrigger/kit';
+import { invocationParts } from '../api/http/invoke-routes.js';
 import type { ApiLoggingSettings } from './logging-config.js';
 import type { ServedRequest } from './metrics-http-exchange.js';
 
@@ -53,16 +54,9 @@ export function httpApiLog(settings: ApiLoggingSettings, logger: Logger): ((serv
 function endpointName(served: ServedRequest): string {
   const route = served.route.replace(/^\/v1\.0(-alpha1|-beta1)?/, '');
   if (route.startsWith('/invoke/')) {
-    const appId = /^\/v1\.0\/invoke\/([^?]+?)\/method(?:\/|$)/.exec(served.path)?.[1];
-    return appId ? `InvokeService/${safeDecode(appId)}` : 'InvokeService';
+    const appId = invocationParts(served.path)?.target;
+    return appId ? `InvokeService/${appId}` : 'InvokeService';
   }
   return endpointNames.find(([verbs, candidate]) => candidate === route && verbs.includes(served.method))?.[2] ?? served.route;
 }
 
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}

@@ -8,14 +8,13 @@ import type { Attributes, Span } from '@opentelemetry/api';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { SpanKind, contextOf, endWithHttpStatus, type SidecarTracing, type TraceCarrier } from './tracing.js';
 import { pathOf } from '@outrigger/kit';
+import { invocationParts } from '../api/http/invoke-routes.js';
 
 /** Ends an HTTP API span once the answer is sent, given the status and the route template that matched. */
 export type HttpCallFinisher = (status: number, template: string) => void;
 
 /** The route template of requests no route matched: daprd's fallback is service invocation. */
 const invocationTemplate = '/v1.0/invoke/{id}/method/{method}';
-// The target ends at the first `/method`, as the API cuts it (a URL target holds slashes).
-const invokePath = /^\/v1\.0\/invoke\/([^?]+?)\/method(?:\/(.*))?$/;
 
 function isHealthz(path: string): boolean {
   return path.includes('/healthz');
@@ -61,9 +60,9 @@ function httpApiAttributes(req: IncomingMessage, path: string, url: string, temp
   const block = segments[2];
   const name = segments[3] ?? '';
   if (template === invocationTemplate) {
-    const match = invokePath.exec(path);
-    const appId = match ? decodeOrKeep(match[1] as string) : String(req.headers['dapr-app-id'] ?? '');
-    const invoked = match ? match[2] ?? '' : path.replace(/^\//, '');
+    const parts = invocationParts(path);
+    const appId = parts ? parts.target : String(req.headers['dapr-app-id'] ?? '');
+    const invoked = parts ? parts.method?.slice(1) ?? '' : path.replace(/^\//, '');
     Object.assign(attributes, { 'rpc.service': 'ServiceInvocation', 'net.peer.name': appId, 'dapr.invoke_method': invoked });
     return { attributes, name: `CallLocal/${appId}/${invoked}` };
   } else if (block === 'state' || block === 'bindings' || block === 'secrets') {
@@ -73,15 +72,6 @@ function httpApiAttributes(req: IncomingMessage, path: string, url: string, temp
     Object.assign(attributes, { 'messaging.system': 'pubsub', 'messaging.destination.name': topic });
   }
   return { attributes };
-}
-
-/** Percent-decoded, or as written when the encoding is broken (the call itself was refused for it). */
-function decodeOrKeep(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }
 
 /** `dapr-` headers become span attributes, as daprd lets users add them; the API token never does. */

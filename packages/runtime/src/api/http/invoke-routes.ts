@@ -6,6 +6,22 @@ import type { InvokeService } from '../../blocks/invoke/invoke-service.js';
 // The target ends at the first `/method`, as daprd cuts it: a URL target (`http://host:port`) holds slashes.
 const invokePath = /^\/v1\.0\/invoke\/([^?]+?)\/method(\/[^?]*)?(\?.*)?$/;
 
+/** The parts of an invocation request target `/v1.0/invoke/{target}/method{/method...}{?query}`. */
+export interface InvocationParts {
+  /** Percent-decoded (a URL target may come encoded: `http%3A%2F%2Fhost`); kept as sent when an escape is malformed, as daprd does. */
+  readonly target: string;
+  /** The method path from its leading `/` as sent, undefined for a bare `.../method`. */
+  readonly method: string | undefined;
+  /** `?` and the query string as sent, or empty. */
+  readonly query: string;
+}
+
+/** Cuts an invocation path as the API does (also used by tracing and API logging to name the call); undefined for any other path. */
+export function invocationParts(url: string): InvocationParts | undefined {
+  const match = invokePath.exec(url);
+  return match ? { target: decodedTarget(match[1] as string), method: match[2], query: match[3] ?? '' } : undefined;
+}
+
 /**
  * Handles `/v1.0/invoke/{target}/method/{method...}` (an app id, an HTTPEndpoint's name or a URL) and, for any other path the router does not
  * know, the `dapr-app-id` header form (or Basic auth with user `dapr-app-id`), as daprd does.
@@ -14,10 +30,9 @@ const invokePath = /^\/v1\.0\/invoke\/([^?]+?)\/method(\/[^?]*)?(\?.*)?$/;
  */
 export async function handleInvocation(invoke: InvokeService, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = req.url ?? '/';
-  const match = invokePath.exec(url);
-  if (match && match[2] !== undefined) {
-    const target = decodedTarget(match[1] as string);
-    await invoke.invoke(req, res, target, `${match[2]}${match[3] ?? ''}`);
+  const parts = invocationParts(url);
+  if (parts?.method !== undefined) {
+    await invoke.invoke(req, res, parts.target, `${parts.method}${parts.query}`);
     return;
   }
   const target = headerAppId(req);
@@ -25,7 +40,6 @@ export async function handleInvocation(invoke: InvokeService, req: IncomingMessa
   await invoke.invoke(req, res, target, url);
 }
 
-/** The target percent-decoded (a URL target may come encoded: `http%3A%2F%2Fhost`); a malformed escape leaves it as sent, as daprd does. */
 function decodedTarget(raw: string): string {
   if (!raw.includes('%')) return raw;
   try {
