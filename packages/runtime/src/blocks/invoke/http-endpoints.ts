@@ -92,7 +92,10 @@ export class HttpEndpoints {
 
 type Fail = (field: string, detail: string) => ResourceError;
 
-/** A base URL's origin and path, or why it cannot be one. */
+/**
+ * A base URL's origin and path, or why it cannot be one. `text` starts with `http://` or `https://`
+ * (the HTTPEndpoint schema checks a base URL's scheme; a URL target is recognised by it).
+ */
 function parseBaseUrl(text: string): { origin: string; basePath: string } | string {
   let url: URL;
   try {
@@ -100,7 +103,6 @@ function parseBaseUrl(text: string): { origin: string; basePath: string } | stri
   } catch {
     return `${text} is not a URL`;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must start with http:// or https://';
   // WHATWG URLs skip extra slashes (`http:///host`), Go's do not: the host must follow the `//` at once.
   if (url.hostname === '' || !/^https?:\/\/[^/\\]/.test(text)) return `${text} has no host`;
   if (url.search !== '' || url.hash !== '' || text.includes('?') || text.includes('#')) return `${text} has a query or a fragment, which a base URL cannot have`;
